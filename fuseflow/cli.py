@@ -1,0 +1,57 @@
+"""The `fuseflow` command line: one sub-command family per pipeline step, errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from fuseflow import __version__
+from fuseflow.errors import FuseflowError
+
+# Each module defines ``register(subparsers)`` adding its sub-commands; a sub-command parser sets
+# ``handler`` (a function taking the parsed namespace and returning an exit code).
+COMMAND_MODULES = (
+    "fuseflow.workload.cli",
+    "fuseflow.hardware.cli",
+    "fuseflow.cost.cli",
+    "fuseflow.tiling.cli",
+    "fuseflow.schedule.cli",
+    "fuseflow.search.cli",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fuseflow",
+        description="Latency, energy and memory of layer-fused DNNs on multi-core accelerators.",
+    )
+    parser.add_argument("--version", action="version", version=f"fuseflow {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except FuseflowError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

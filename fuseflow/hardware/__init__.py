@@ -1,0 +1,1 @@
+"""Accelerator descriptions: cores, memories, DRAM and interconnect (no simulation state)."""

@@ -1,0 +1,1 @@
+"""Results: the versioned result schema, exports and plots."""

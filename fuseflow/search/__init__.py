@@ -1,0 +1,1 @@
+"""Allocation search: which core runs which group of tiles."""

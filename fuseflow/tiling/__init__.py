@@ -1,0 +1,1 @@
+"""Tiling: mapping file, layer stacks, computation nodes and their exact dependencies."""

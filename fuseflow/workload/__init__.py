@@ -1,0 +1,1 @@
+"""Workload front end: layers as loop nests, ONNX import, builders and the model zoo."""
