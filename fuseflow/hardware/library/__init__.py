@@ -1,0 +1,1 @@
+"""The shipped accelerator library (YAML package data; see fuseflow/hardware/catalog.py)."""

@@ -1,0 +1,1 @@
+"""Core files of the shipped accelerator library (YAML package data)."""
