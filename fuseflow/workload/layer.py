@@ -169,6 +169,7 @@ class Workload:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     source: str | None = None
+    warnings: tuple[str, ...] = ()  # what the importer approximated (e.g. passthrough nodes)
 
     @property
     def layers(self) -> tuple[Layer, ...]:

@@ -144,6 +144,11 @@ def _expand(op: ShapeOp, ins: list[tuple[int, ...]], out: tuple[int, ...], _o: i
     return _from_input(np.broadcast_to(_iota(ins[0]), out).copy())
 
 
+def _tile(op: ShapeOp, ins: list[tuple[int, ...]], out: tuple[int, ...], _o: int) -> Sources:
+    reps = [o // i for i, o in zip(ins[0], out, strict=True)]
+    return _from_input(np.tile(_iota(ins[0]), reps))
+
+
 def _depth_to_space(
     op: ShapeOp, ins: list[tuple[int, ...]], out: tuple[int, ...], _o: int
 ) -> Sources:
@@ -183,6 +188,7 @@ _RULES: dict[str, _Rule] = {
     "Gather": _gather,
     "Pad": _pad,
     "Expand": _expand,
+    "Tile": _tile,
     "DepthToSpace": _depth_to_space,
     "SpaceToDepth": _space_to_depth,
     "Resize": _resize_nearest,

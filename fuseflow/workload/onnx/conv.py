@@ -1,0 +1,84 @@
+"""ONNX convolutions and pooling windows as conv / pool layers (H and W kept apart everywhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fuseflow.workload import ops
+from fuseflow.workload.layer import Node
+from fuseflow.workload.onnx.graph import NodeView
+from fuseflow.workload.ops import ShapeMismatch
+
+
+def window_pads(
+    n: NodeView,
+    in_sizes: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    out_sizes: Sequence[int],
+) -> tuple[int, ...]:
+    """ONNX ``pads`` (begins then ends, one per spatial axis), resolving ``auto_pad``."""
+    nsp = len(in_sizes)
+    auto = str(n.attr("auto_pad", "NOTSET"))
+    if auto in ("NOTSET", ""):
+        pads = n.ints("pads", [0] * (2 * nsp))
+        if len(pads) != 2 * nsp:
+            raise n.error(f"pads {pads} must have {2 * nsp} entries")
+        return pads
+    if auto == "VALID":
+        return (0,) * (2 * nsp)
+    begins, ends = [], []
+    for size, k, s, d, out in zip(in_sizes, kernel, strides, dilations, out_sizes, strict=True):
+        total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+        small, big = total // 2, total - total // 2
+        begins.append(small if auto == "SAME_UPPER" else big)
+        ends.append(big if auto == "SAME_UPPER" else small)
+    return (*begins, *ends)
+
+
+def convert_conv(n: NodeView) -> list[Node]:
+    x, w, y = n.ref(0), n.ref(1), n.out()
+    nsp = len(x.shape) - 2
+    if nsp not in (1, 2):
+        raise n.error(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
+    kernel = n.ints("kernel_shape", w.shape[2:])
+    strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
+    pads = window_pads(n, x.shape[2:], kernel, strides, dilations, y.shape[2:])
+    try:
+        layer = ops.conv(
+            n.name, x, w, y, strides=strides, dilations=dilations, pads=pads,
+            group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
+        )  # fmt: skip
+    except ShapeMismatch as exc:
+        raise n.error(str(exc)) from None
+    return [layer]
+
+
+def convert_pool(n: NodeView) -> list[Node]:
+    x, y = n.ref(0), n.out()
+    if len(x.shape) != 4:
+        raise n.error(f"only 2-D pooling is modelled, input shape is {x.shape}")
+    if n.op_type.startswith("Global"):
+        kernel: tuple[int, ...] = x.shape[2:]
+        strides: tuple[int, ...] = (1, 1)
+        dilations: tuple[int, ...] = (1, 1)
+        pads: tuple[int, ...] = (0, 0, 0, 0)
+    else:
+        kernel = n.ints("kernel_shape", ())
+        if len(kernel) != 2:
+            raise n.error(f"kernel_shape {kernel} must have 2 entries")
+        strides, dilations = n.ints("strides", (1, 1)), n.ints("dilations", (1, 1))
+        pads = window_pads(n, x.shape[2:], kernel, strides, dilations, y.shape[2:])
+    layer = ops.pool(
+        n.name, x, y, kernel=kernel, strides=strides, dilations=dilations, pads=pads,
+        prec=n.precisions, op_type=n.op_type,
+    )  # fmt: skip
+    return [layer]
+
+
+CONVERTERS = {
+    "Conv": convert_conv,
+    **{op: convert_pool for op in ("MaxPool", "AveragePool", "LpPool")},
+    **{op: convert_pool for op in ("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool")},
+}
