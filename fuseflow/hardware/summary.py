@@ -73,7 +73,7 @@ def _core_lines(names: list[str], core: Core) -> list[str]:
         out.append(f"    {role}: {chain}")
     for m in core.memories:
         out.append(
-            f"    {m.name:<16} {''.join(sorted(m.operands)):<3} {m.size_bits:>12} bits"
+            f"    {m.name:<16} {''.join(r for r in ROLES if r in m.operands):<3} {m.size_bits:>12} bits"
             f" x{core.instances(m):<5} bw r/w {m.read_bw_bits}/{m.write_bw_bits} bits/cycle,"
             f" {m.read_energy_pj}/{m.write_energy_pj} pJ per access"
         )
@@ -83,10 +83,11 @@ def _core_lines(names: list[str], core: Core) -> list[str]:
 def _dram_line(acc: Accelerator) -> str:
     d = acc.dram
     attached = "all cores" if acc.dram_cores is None else ", ".join(acc.dram_cores)
+    ports = "one shared port" if d.ports == "shared" else "separate read and write ports"
     return (
         f"dram {d.name}: {d.size_bits} bits, bw r/w {d.read_bw_bits}/{d.write_bw_bits} bits/cycle, "
         f"{d.read_energy_pj}/{d.write_energy_pj} pJ per access "
-        f"({d.read_pj_per_bit:.3g}/{d.write_pj_per_bit:.3g} pJ/bit), {d.ports} port(s); "
+        f"({d.read_pj_per_bit:.3g}/{d.write_pj_per_bit:.3g} pJ/bit), {ports}; "
         f"attached: {attached}"
     )
 
