@@ -100,8 +100,10 @@ CASES = [
     ),
     (
         "unreachable DRAM",
-        "  write_energy_pj: 640\ninterconnect:\n  bandwidth_bits: 32\n  links:\n    - {cores: [a, b]}\n",
-        "  write_energy_pj: 640\n  cores: [a]\ninterconnect:\n  bandwidth_bits: 32\n  links:\n    - {cores: [a, b], duplex: oneway}\n",
+        "  write_energy_pj: 640\ninterconnect:\n  bandwidth_bits: 32\n  links:\n"
+        "    - {cores: [a, b]}\n",
+        "  write_energy_pj: 640\n  cores: [a]\ninterconnect:\n  bandwidth_bits: 32\n  links:\n"
+        "    - {cores: [a, b], duplex: oneway}\n",
         [":32: dram.cores", "core 'b' cannot reach DRAM"],
     ),
     (
