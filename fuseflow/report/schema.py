@@ -129,12 +129,13 @@ class CnTable(_Model):
 
 
 class TransferTable(_Model):
-    """Every transfer; ``src``/``dst`` are core indices, -1 for DRAM. Resources as CSR."""
+    """Every transfer; ``src``/``dst`` are core indices, -1 for DRAM; resources as CSR."""
 
     kind: list[TransferKindName]
     tensor_kind: list[TensorKindName]
     tensor: list[int]
     tensor_label: list[str]
+    layer: list[int]  # layer of the tensor: its producer, or the first consumer of a weight
     src: list[int]
     dst: list[int]
     start_cycles: list[int]

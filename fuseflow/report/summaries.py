@@ -58,12 +58,14 @@ def union_length(start: NDArray[np.int64], end: NDArray[np.int64]) -> int:
 
 
 def transfer_table(graph: CNGraph, sched: Schedule) -> TransferTable:
-    """The columnar transfer table with a readable label per moved tensor."""
+    """The columnar transfer table with the layer and a readable label of each moved tensor."""
+    layer = tensor_layers(graph, sched.tr_tensor_kind, sched.tr_tensor)
     return TransferTable(
         kind=[KIND_NAMES[k] for k in sched.tr_kind.tolist()],
         tensor_kind=[TENSOR_KIND_NAMES[k] for k in sched.tr_tensor_kind.tolist()],
         tensor=sched.tr_tensor.tolist(),
-        tensor_label=tensor_labels(graph, sched.tr_tensor_kind, sched.tr_tensor),
+        tensor_label=_labels(graph, sched.tr_tensor_kind, sched.tr_tensor, layer),
+        layer=layer.tolist(),
         src=sched.tr_src.tolist(),
         dst=sched.tr_dst.tolist(),
         start_cycles=sched.tr_start.tolist(),
@@ -75,21 +77,33 @@ def transfer_table(graph: CNGraph, sched: Schedule) -> TransferTable:
     )
 
 
-def tensor_labels(
+def tensor_layers(
     graph: CNGraph, tensor_kind: NDArray[np.int8], tensor: NDArray[np.int64]
-) -> list[str]:
-    """``layer[tile]`` for CN outputs, ``W<id> layer`` for weights, ``in layer[tile]`` inputs."""
-    weight_layer: dict[int, str] = {}
+) -> NDArray[np.int64]:
+    """Layer id of each tensor: its producer (CN outputs) or its first consumer (weights)."""
+    weight_layer = np.full(graph.weight_bits.shape[0], -1, dtype=np.int64)
     has_w = np.flatnonzero(graph.weight >= 0)
     wids, first = np.unique(graph.weight[has_w], return_index=True)
-    for wid, cn in zip(wids.tolist(), has_w[first].tolist(), strict=True):
-        weight_layer[wid] = graph.layers[int(graph.layer[cn])]
-    names, layer, tile = graph.layers, graph.layer, graph.tile
+    weight_layer[wids] = graph.layer[has_w[first]]
+    is_w = tensor_kind == TensorKind.WEIGHT
+    out = np.empty(tensor.shape[0], dtype=np.int64)
+    out[is_w] = weight_layer[tensor[is_w]]
+    out[~is_w] = graph.layer[tensor[~is_w]]
+    return out
+
+
+def _labels(
+    graph: CNGraph,
+    tensor_kind: NDArray[np.int8],
+    tensor: NDArray[np.int64],
+    layer: NDArray[np.int64],
+) -> list[str]:
+    """``layer[tile]`` for CN outputs, ``W<id> layer`` for weights, ``in layer[tile]`` inputs."""
+    names, tile = graph.layers, graph.tile
     out: list[str] = []
-    for k, t in zip(tensor_kind.tolist(), tensor.tolist(), strict=True):
+    for k, t, lid in zip(tensor_kind.tolist(), tensor.tolist(), layer.tolist(), strict=True):
         if k == TensorKind.WEIGHT:
-            out.append(f"W{t} {weight_layer.get(t, '?')}")
+            out.append(f"W{t} {names[lid] if lid >= 0 else '?'}")
         else:
-            prefix = "in " if k == TensorKind.DRAM_INPUT else ""
-            out.append(f"{prefix}{names[layer[t]]}[{tile[t]}]")
+            out.append(f"{'in ' if k == TensorKind.DRAM_INPUT else ''}{names[lid]}[{tile[t]}]")
     return out

@@ -1,0 +1,93 @@
+"""Plots and the Perfetto trace, all made from a saved result."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from report_cases import make_accelerator, make_graph, make_inputs, make_schedule
+
+from fuseflow.report.bars import merge_bars, timeline_bars, timeline_rows
+from fuseflow.report.gantt import gantt_figure
+from fuseflow.report.perfetto import perfetto_trace
+from fuseflow.report.plots import write_plots
+from fuseflow.report.result import load_result, make_result, save_result
+
+
+@pytest.fixture
+def saved(tmp_path, case2):
+    graph, acc, sched = case2
+    save_result(make_result(graph, acc, sched, make_inputs()), tmp_path)
+    return tmp_path
+
+
+def test_all_plots_are_written_from_a_saved_result(saved):
+    paths = write_plots(saved / "result.json")
+    names = sorted(p.name for p in paths)
+    assert names == ["memory.png", "schedule.html", "schedule.png", "trace.perfetto.json"]
+    for p in paths:
+        assert p.parent == saved and p.stat().st_size > 1000
+    for png in ("memory.png", "schedule.png"):
+        assert (saved / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gantt_html_is_self_contained(saved):
+    write_plots(saved)
+    html = (saved / "schedule.html").read_text()
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # plotly.js inline, no CDN
+    assert "Plotly.newPlot" in html and "conv_a" in html
+
+
+def test_gantt_rows_are_cores_then_used_links_then_dram(saved):
+    rows = timeline_rows(load_result(saved))
+    assert rows.labels == ("core0 (compute)", "core1 (compute)", "c0->c1", "dram port")
+    fig = gantt_figure(load_result(saved))
+    assert {t.name for t in fig.data} == {"conv_a", "conv_b"}
+    assert "latency 95 cycles" in fig.layout.title.text
+
+
+def test_many_cns_are_merged_into_few_bars():
+    n = 3000
+    r = make_result(make_graph(n), make_accelerator(), make_schedule(n), make_inputs())
+    rows = timeline_rows(r)
+    cn, tr = timeline_bars(r, rows, max_bars=100)
+    assert cn.n <= 100 and tr.n <= 100
+    assert int(cn.count.sum()) == 2 * n  # every CN is in exactly one bar
+    assert int(tr.count.sum()) == len(r.transfers.kind)
+    unmerged, _ = timeline_bars(r, rows, max_bars=10**9)
+    assert unmerged.n == 2 * n
+    assert merge_bars(unmerged, 10**9, 1).n == 2 * n
+
+
+def test_perfetto_trace_structure(saved):
+    write_plots(saved)
+    trace = json.loads((saved / "trace.perfetto.json").read_text())
+    events = trace["traceEvents"]
+    threads = {
+        (e["pid"], e["tid"]): e["args"]["name"] for e in events if e["name"] == "thread_name"
+    }
+    assert sorted(threads.values()) == ["c0->c1", "core0 (compute)", "core1 (compute)", "dram port"]
+    slices = [e for e in events if e["ph"] == "X"]
+    assert len(slices) == 4 + 8  # every CN and every transfer on each of its resources
+    for e in slices:
+        assert (e["pid"], e["tid"]) in threads and e["dur"] > 0
+    cn2 = next(e for e in slices if e["cat"] == "compute" and e["args"]["cn"] == 2)
+    assert (cn2["name"], cn2["ts"], cn2["dur"]) == ("conv_b [0]", 50, 20)
+    assert any(e["ph"] == "C" for e in events)  # memory counters
+
+
+def test_overlapping_transfers_get_separate_perfetto_lanes(saved):
+    r = load_result(saved)
+    t = r.transfers
+    # make the two link transfers overlap: the second starts inside the first
+    moved = r.model_copy(
+        update={
+            "transfers": t.model_copy(
+                update={"start_cycles": [*t.start_cycles[:6], 46, *t.start_cycles[7:]]}
+            )
+        }
+    )
+    events = perfetto_trace(moved)["traceEvents"]
+    link = [e for e in events if e["ph"] == "X" and e["cat"] == "core_to_core"]
+    assert len({e["tid"] for e in link}) == 2
