@@ -14,11 +14,16 @@ from numpy.typing import NDArray
 
 from fuseflow.cost.table import CostTable
 from fuseflow.errors import InfeasibleError
+from fuseflow.hardware.model import Accelerator
 from fuseflow.tiling.graph import ORDER_EDGE, CNGraph
 
 
-def greedy_allocation(graph: CNGraph, costs: CostTable) -> NDArray[np.int32]:
+def greedy_allocation(
+    graph: CNGraph, costs: CostTable, acc: Accelerator | None = None
+) -> NDArray[np.int32]:
     """Core index per group: fixed groups as given, free groups by earliest estimated finish.
+
+    ``acc`` is accepted for callers that have it; the estimate needs only the cost table.
 
     >>> alloc = greedy_allocation(graph, costs)   # doctest: +SKIP
     >>> alloc.shape == (graph.n_groups,)          # doctest: +SKIP
@@ -31,7 +36,7 @@ def greedy_allocation(graph: CNGraph, costs: CostTable) -> NDArray[np.int32]:
     core_free = np.zeros(work.shape[1], dtype=np.float64)
     finish = np.zeros(graph.n_groups, dtype=np.float64)
     for g in order.tolist():
-        ready = max((finish[p] for p in preds[g]), default=0.0)
+        ready = float(max((finish[p] for p in preds[g]), default=0.0))
         if alloc[g] >= 0:
             core = int(alloc[g])
         else:
