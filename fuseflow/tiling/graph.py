@@ -58,6 +58,9 @@ class CNGraph:
     in_ptr: NDArray[np.int64]
     # layer stacks (fused groups of layer ids), in scheduling order
     stacks: tuple[tuple[int, ...], ...]
+    # how ``priority`` was ranked: "depth_first" (deepest ready tile of the stack first) or
+    # "latency_first" (topological order, then tile order)
+    priority_mode: str = "depth_first"
 
     @property
     def n(self) -> int:
