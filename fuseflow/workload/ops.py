@@ -71,7 +71,7 @@ def broadcast_axes(shape: Sequence[int], out_shape: Sequence[int]) -> tuple[Axis
     for j, size in enumerate(shape):
         out_size = out_shape[lead + j]
         if size == out_size:
-            axes.append(AxisMap.of(names[lead + j]) if size > 1 else NO_AXIS)
+            axes.append(AxisMap.of(names[lead + j]))
         elif size == 1:
             axes.append(NO_AXIS)
         else:
@@ -245,7 +245,7 @@ def matmul(
 
 
 def _batch_maps(names: Sequence[str], sizes: Sequence[int]) -> list[AxisMap]:
-    return [AxisMap.of(d) if s > 1 else NO_AXIS for d, s in zip(names, sizes, strict=True)]
+    return [AxisMap.of(d) for d, _ in zip(names, sizes, strict=True)]
 
 
 def elementwise(
