@@ -35,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     imp.add_argument("file", type=Path)
     imp.add_argument("--out", type=Path, help="output file (default: print)")
+    imp.add_argument(
+        "--workload",
+        help="the model the mapping is for (.onnx or zoo:NAME): op types of named layers, "
+        "loops they lack dropped as Stream does",
+    )
     imp.set_defaults(handler=_import_stream)
 
 
@@ -66,7 +71,12 @@ def _tile(args: argparse.Namespace) -> int:
 def _import_stream(args: argparse.Namespace) -> int:
     from fuseflow.tiling.stream_import import import_stream_mapping
 
-    text = import_stream_mapping(args.file)
+    workload = None
+    if args.workload:
+        from fuseflow.workload.load import load_workload
+
+        workload = load_workload(args.workload)
+    text = import_stream_mapping(args.file, workload)
     if args.out is None:
         print(text, end="")
         return 0

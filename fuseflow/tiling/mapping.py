@@ -94,14 +94,19 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[str | int, ...]:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)) or (
-            isinstance(node, dict) and part in node
-        ):
-            node = node[part]
-        else:
-            continue  # a union member's tag such as 'literal[...]', not a key of the data
-        out.append(part)
+        found, child = _child(node, part)
+        if found:  # else a union member's tag such as 'literal[...]', not a key of the data
+            node = child
+            out.append(part)
     return tuple(out)
+
+
+def _child(node: Any, part: int | str) -> tuple[bool, Any]:
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
 
 
 def resolve_mapping(doc: YamlDoc, workload: Workload, acc: Accelerator) -> MappingSpec:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from fuseflow.tiling.yamlfile import KeyPath, YamlDoc, format_path, read_yaml
+from fuseflow.workload.layer import Layer, Workload
 
 STREAM_KEYS = frozenset(
     {
@@ -60,12 +61,16 @@ class _Entry:
     notes: list[str] = field(default_factory=list)
 
 
-def import_stream_mapping(path: str | Path) -> str:
-    """The text of a fuseflow mapping file equivalent to the Stream mapping at ``path``."""
+def import_stream_mapping(path: str | Path, workload: Workload | None = None) -> str:
+    """The text of a fuseflow mapping file equivalent to the Stream mapping at ``path``.
+
+    With ``workload``, entries naming a layer use its op type for the loop-name translation,
+    and loops the layer does not have are dropped (Stream ignores them too).
+    """
     doc = read_yaml(path, allow_duplicates=True)
     if not isinstance(doc.data, list):
         raise doc.error((), "a Stream mapping file is a YAML list of entries")
-    entries = [_convert(doc, i, item) for i, item in enumerate(doc.data)]
+    entries = [_convert(doc, i, item, workload) for i, item in enumerate(doc.data)]
     default = next((e for e in entries if e.key == "default"), None)
     if default is None:
         raise doc.error((), "a Stream mapping needs an entry with name: default")
@@ -110,7 +115,7 @@ def _dim_map(kind: str) -> dict[str, str]:
     return GEMM_DIMS
 
 
-def _convert(doc: YamlDoc, i: int, item: Any) -> _Entry:
+def _convert(doc: YamlDoc, i: int, item: Any, workload: Workload | None) -> _Entry:
     if not isinstance(item, dict):
         raise doc.error((i,), f"expected an entry mapping, got {item!r}")
     for key in item:
@@ -120,7 +125,8 @@ def _convert(doc: YamlDoc, i: int, item: Any) -> _Entry:
     if not isinstance(name, str):
         raise doc.error((i, "name") if "name" in item else (i,), "each entry needs a name")
     e = _Entry(name)
-    kind = "" if name == "default" else _kind_of_name(name)
+    layer = _layer_named(workload, name)
+    kind = "" if name == "default" else (layer.op_type if layer else _kind_of_name(name))
     if name != "default" and not kind:
         e.notes.append("op type not recognised from the name: Gemm dim translation used")
     dims = _dim_map(kind)
@@ -141,7 +147,27 @@ def _convert(doc: YamlDoc, i: int, item: Any) -> _Entry:
             )
         e.body.setdefault("split", {})[dim] = factor
     _fixed_with_star(e)
+    if layer is not None:
+        _drop_missing_dims(e, layer)
     return e
+
+
+def _layer_named(workload: Workload | None, name: str) -> Layer | None:
+    if workload is None or name == "default" or _is_op_type(name):
+        return None
+    node = workload._by_name.get(name)
+    return node if isinstance(node, Layer) else None
+
+
+def _drop_missing_dims(e: _Entry, layer: Layer) -> None:
+    sizes = layer.sizes
+    for key in ("tiling", "split"):
+        loops = e.body.get(key, {})
+        for dim in [d for d in loops if d not in sizes]:
+            del loops[dim]
+            e.notes.append(f"{key} on {dim} dropped: the layer has no such loop (Stream skips it)")
+        if key in e.body and not loops:
+            del e.body[key]
 
 
 def _allocation(doc: YamlDoc, i: int, item: dict[str, Any], e: _Entry) -> None:
