@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -44,7 +45,7 @@ class OnnxGraph:
         self.initializers.append(t)
         return name
 
-    def const(self, name: str, values: Sequence[int] | Sequence[float] | np.ndarray) -> str:
+    def const(self, name: str, values: float | Sequence[int] | Sequence[float]) -> str:
         """A small constant stored in the model (Reshape shapes, scalars)."""
         arr = np.asarray(values)
         arr = arr.astype(np.int64 if arr.dtype.kind in "iu" else np.float32)
@@ -52,7 +53,7 @@ class OnnxGraph:
         return name
 
     def node(self, op_type: str, name: str, inputs: Sequence[str], n_out: int = 1,
-             **attrs: object) -> str:  # fmt: skip
+             **attrs: Any) -> str:  # fmt: skip
         outputs = [f"{name}_output_{i}" for i in range(n_out)]
         self.nodes.append(helper.make_node(op_type, list(inputs), outputs, name=name, **attrs))
         return outputs[0]
