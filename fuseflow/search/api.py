@@ -1,0 +1,147 @@
+"""``search_allocation``: one entry point for greedy, GA and CP allocation search."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.errors import InputError
+from fuseflow.search.bounds import lower_bounds
+from fuseflow.search.cp import CpSettings, solve_cp
+from fuseflow.search.evaluate import EvaluatorFactory, ScoreCache, scheduler_evaluator
+from fuseflow.search.ga import GaSettings, run_ga
+from fuseflow.search.local import polish
+from fuseflow.search.problem import AllocationProblem, Budget, BudgetClock, SearchResult
+from fuseflow.search.track import Progress, Tracker, progress_bar
+
+Algorithm = Literal["greedy", "ga", "cp"]
+ALGORITHMS: tuple[Algorithm, ...] = ("greedy", "ga", "cp")
+DEFAULT_BUDGET = Budget(evaluations=500)
+DEFAULT_CP = CpSettings()
+
+
+def search_allocation(
+    problem: AllocationProblem,
+    algorithm: str = "greedy",
+    budget: Budget = DEFAULT_BUDGET,
+    seed: int = 0,
+    *,
+    workers: int = 1,
+    pareto: bool = False,
+    stream_compat: bool = False,
+    ga: GaSettings | None = None,
+    cp: CpSettings = DEFAULT_CP,
+    start: NDArray[np.int32] | None = None,
+    evaluator: EvaluatorFactory = scheduler_evaluator,
+    progress: bool = False,
+) -> SearchResult:
+    """Search an allocation of ``problem`` and return the best one found, scored by ``evaluator``.
+
+    ``greedy`` scores the greedy allocation (or ``start``); ``ga`` runs NSGA-II (Stream's
+    configuration with ``stream_compat=True``; ``pareto=True`` keeps the latency/energy front);
+    ``cp`` solves the CP-SAT model warm-started from the greedy allocation and re-scores its
+    answer with the scheduler. Ctrl-C ends any search with the best allocation so far.
+
+    >>> result = search_allocation(problem, "ga", Budget(evaluations=200), seed=1)  # doctest: +SKIP
+    >>> result.allocation, result.latency_cycles, result.gap                       # doctest: +SKIP
+    """
+    if algorithm not in ALGORITHMS:
+        raise InputError(f"unknown allocator {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
+    clock = BudgetClock(budget)
+    bounds = lower_bounds(problem)
+    notes: list[str] = []
+    if start is None:
+        start, note = initial_allocation(problem)
+        notes.extend(note)
+    interrupted = False
+    total = budget.evaluations if algorithm == "ga" else None
+    with (
+        ScoreCache(problem, evaluator, workers=workers) as cache,
+        progress_bar(progress, f"{algorithm} allocation", total) as bar,
+    ):
+        tracker = Tracker(problem.objective, bar)
+        try:
+            tracker.add(cache.score([start]), cache.evaluations)
+            if algorithm == "ga" and problem.n_genes:
+                settings = ga or (
+                    GaSettings.stream() if stream_compat else GaSettings(pareto=pareto)
+                )
+                run_ga(problem, cache, tracker, clock, seed, settings, [start])
+            elif algorithm == "cp" and problem.n_genes:
+                notes.extend(_run_cp(problem, cache, tracker, clock, seed, start, cp, bar))
+        except KeyboardInterrupt:
+            interrupted = True
+        evaluations = cache.evaluations
+    assert tracker.best is not None
+    return SearchResult(
+        algorithm=algorithm,
+        objective=problem.objective,
+        seed=seed,
+        best=tracker.best,
+        evaluations=evaluations,
+        seconds=clock.elapsed(),
+        history=tuple(tracker.history),
+        bounds=bounds,
+        pareto=tracker.pareto() if pareto or stream_compat else (),
+        interrupted=interrupted,
+        notes=tuple(notes),
+    )
+
+
+def _run_cp(
+    problem: AllocationProblem,
+    cache: ScoreCache,
+    tracker: Tracker,
+    clock: BudgetClock,
+    seed: int,
+    start: NDArray[np.int32],
+    settings: CpSettings,
+    bar: Progress,
+) -> list[str]:
+    """Solve the model, re-score its last incumbents with the scheduler, then polish."""
+    assert tracker.best is not None
+    seconds = clock.remaining_seconds()
+    if seconds is not None and settings.polish:
+        seconds *= 1.0 - settings.polish_share
+    out = solve_cp(problem, start, tracker.best, seed, seconds, settings, bar)
+    notes = [*out.notes, f"cp: {out.status}, surrogate objective {out.surrogate:.6g}"]
+    if out.allocation is None:
+        return notes
+    model_best = cache.score([out.allocation])[0]
+    tracker.add([model_best], cache.evaluations)
+    notes.append(f"cp model answer: {model_best.value(problem.objective):.6g}")
+    others = list(out.incumbents[-settings.rescored :])
+    tracker.add(cache.score(others), cache.evaluations)
+    if settings.polish:
+        polish(problem, cache, tracker, clock, tracker.best)
+    return notes
+
+
+def initial_allocation(problem: AllocationProblem) -> tuple[NDArray[np.int32], list[str]]:
+    """The greedy earliest-finish allocation of the scheduler step, or a load-balancing
+    stand-in while that is not available."""
+    try:
+        from fuseflow.search.greedy import greedy_allocation
+    except ImportError:
+        return balanced_allocation(problem), ["greedy allocator missing: load-balanced start"]
+    alloc = greedy_allocation(problem.graph, problem.costs)
+    return np.asarray(alloc, dtype=np.int32), []
+
+
+def balanced_allocation(problem: AllocationProblem) -> NDArray[np.int32]:
+    """Groups in order, each on the candidate core that would finish its work earliest."""
+    graph, lat = problem.graph, problem.costs.latency_cycles
+    work = np.zeros((graph.n_groups, lat.shape[1]), dtype=np.int64)
+    np.add.at(work, graph.group, np.maximum(lat[graph.shape], 0))
+    load = np.zeros(lat.shape[1], dtype=np.int64)
+    alloc = problem.base.copy()
+    for g in range(graph.n_groups):
+        load[alloc[g]] += work[g, alloc[g]] if g not in problem.free else 0
+    for i, g in enumerate(problem.free.tolist()):
+        cands = problem.choices[i]
+        c = min(cands, key=lambda c: (load[c] + work[g, c], c))
+        alloc[g] = c
+        load[c] += work[g, c]
+    return alloc

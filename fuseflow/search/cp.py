@@ -1,0 +1,288 @@
+"""Constraint-optimised allocation with OR-Tools CP-SAT (licence-free WACO, improved)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from fuseflow.search.cp_data import ChunkData, chunk_data
+from fuseflow.search.problem import AllocationProblem, Candidate
+from fuseflow.search.track import Progress
+
+SCALE = 1_000_000_000  # integer resolution of energy and EDP-weighted terms
+
+
+@dataclass(frozen=True)
+class CpSettings:
+    """``chunks_per_group``: intervals per group (more = finer pipelining, larger model).
+    ``subsolvers``: CP-SAT workers interleaved on one thread (deterministic)."""
+
+    chunks_per_group: int = 8
+    deterministic_seconds: float = 10.0  # when the budget has no seconds
+    subsolvers: int = 8
+    weight_capacity: bool = True
+    rescored: int = 8  # how many of the last incumbents the scheduler re-scores
+    polish: bool = True  # then improve by single-group moves scored by the scheduler
+    polish_share: float = 0.3  # of a time budget kept for polishing
+
+
+@dataclass(frozen=True)
+class CpOutcome:
+    allocation: NDArray[np.int32] | None  # the model's best
+    incumbents: tuple[NDArray[np.int32], ...]  # every improving solution, last = best
+    status: str
+    surrogate: float  # the model's objective of the allocation
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Vars:
+    x: dict[tuple[int, int], Any] = field(default_factory=dict)  # (group, core) -> literal
+    start: list[Any] = field(default_factory=list)  # per chunk
+    end: list[Any] = field(default_factory=list)
+    diff: dict[tuple[int, int], Any] = field(default_factory=dict)  # group pair -> literal
+    used: dict[tuple[int, int], Any] = field(default_factory=dict)  # (weight, core) -> literal
+    energy: list[tuple[Any, float]] = field(default_factory=list)  # (literal, pJ)
+    dram_bits: list[tuple[Any, int]] = field(default_factory=list)  # (literal, bits)
+
+
+def solve_cp(
+    problem: AllocationProblem,
+    start: NDArray[np.int32],
+    reference: Candidate,
+    seed: int,
+    seconds: float | None,
+    settings: CpSettings = CpSettings(),
+    progress: Progress | None = None,
+) -> CpOutcome:
+    """Solve the chunked model for ``problem.objective``, warm-started from ``start``.
+
+    ``reference`` (the scheduler's score of ``start``) sets the weights of the EDP surrogate.
+    ``seconds`` is spent as CP-SAT *deterministic* time, so the answer depends on the seed only.
+    """
+    data = chunk_data(problem, settings.chunks_per_group)
+    notes: list[str] = []
+    for capacity in (settings.weight_capacity, False):
+        model, v = _build(problem, data, reference, capacity, notes)
+        _hint(model, v, data, start)
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.random_seed = seed
+        p.num_workers = settings.subsolvers
+        p.interleave_search = True
+        p.max_deterministic_time = (
+            seconds if seconds is not None else settings.deterministic_seconds
+        )
+        callback = _Report(progress, v, start)
+        status = solver.solve(model, callback)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            alloc = start.copy()
+            for (g, c), lit in v.x.items():
+                if solver.boolean_value(lit):
+                    alloc[g] = c
+            found = (*callback.found, alloc)
+            name = solver.status_name(status)
+            return CpOutcome(alloc, found, name, solver.objective_value, tuple(notes))
+        if not capacity:
+            break
+        notes.append("no allocation meets the weight capacities; solved without them")
+    return CpOutcome(None, (), solver.status_name(status), math.nan, tuple(notes))
+
+
+class _Report(cp_model.CpSolverSolutionCallback):
+    """Keeps every improving solution (they are re-scored by the scheduler) and reports."""
+
+    def __init__(self, progress: Progress | None, v: _Vars, start: NDArray[np.int32]) -> None:
+        super().__init__()
+        self.progress = progress
+        self.v = v
+        self.start = start
+        self.found: list[NDArray[np.int32]] = []
+
+    def on_solution_callback(self) -> None:
+        alloc = self.start.copy()
+        for (g, c), lit in self.v.x.items():
+            if self.boolean_value(lit):
+                alloc[g] = c
+        self.found.append(alloc)
+        if self.progress is not None:
+            self.progress.update(len(self.found), self.objective_value)
+
+
+def _build(
+    problem: AllocationProblem,
+    data: ChunkData,
+    reference: Candidate,
+    capacity: bool,
+    notes: list[str],
+) -> tuple[cp_model.CpModel, _Vars]:
+    model = cp_model.CpModel()
+    v = _Vars()
+    _assignment(model, v, data)
+    horizon = _horizon(problem, data)
+    makespan = model.new_int_var(0, horizon, "makespan")
+    _chunks(model, v, data, horizon, makespan)
+    _transfers(model, v, data)
+    _weights(model, v, problem, data, capacity, notes)
+    _dram_time(model, v, problem, makespan)
+    e_max = sum(abs(w) for _, w in v.energy) or 1.0
+    energy = sum(lit * round(w * SCALE / e_max) for lit, w in v.energy)
+    if problem.objective == "latency":
+        objective = makespan
+    elif problem.objective == "energy":
+        objective = energy
+    else:  # EDP ~ L0*E + E0*L around the warm start: both terms weigh 1 there
+        w_lat = max(1, round(SCALE / max(1, reference.latency_cycles)))
+        e0 = max(1.0, reference.energy_pj * SCALE / e_max)
+        objective = makespan * w_lat + energy * max(1, round(SCALE / e0))
+    model.minimize(objective)
+    return model, v
+
+
+def _assignment(model: cp_model.CpModel, v: _Vars, data: ChunkData) -> None:
+    for g, cands in enumerate(data.candidates):
+        lits = [model.new_bool_var(f"x{g}_{c}") for c in cands]
+        model.add_exactly_one(lits)
+        for c, lit in zip(cands, lits, strict=True):
+            v.x[(g, c)] = lit
+            v.energy.append((lit, float(data.group_energy_pj[g, c])))
+
+
+def _horizon(problem: AllocationProblem, data: ChunkData) -> int:
+    dur = int(data.duration.max(axis=1).sum())
+    comm = int((-(-data.pair_bits // data.route_bw_bits)).sum())
+    w = problem.graph.weight_bits
+    dram = int(w.sum() * len(problem.acc.cores)) // problem.acc.dram.read_bw_bits
+    return dur + comm + int(data.release.max(initial=0)) + dram + 1
+
+
+def _chunks(
+    model: cp_model.CpModel, v: _Vars, data: ChunkData, horizon: int, makespan: Any
+) -> None:
+    per_core: dict[int, list[Any]] = {}
+    for k, g in enumerate(data.chunk_group.tolist()):
+        s = model.new_int_var(int(data.release[k]), horizon, f"s{k}")
+        e = model.new_int_var(0, horizon, f"e{k}")
+        for c in data.candidates[g]:
+            d = int(data.duration[k, c])
+            iv = model.new_optional_interval_var(s, d, e, v.x[(g, c)], f"i{k}_{c}")
+            per_core.setdefault(c, []).append(iv)
+        model.add(makespan >= e)
+        if k > 0 and data.chunk_group[k - 1] == g:  # a group's chunks run in order
+            model.add(s >= v.end[k - 1])
+        v.start.append(s)
+        v.end.append(e)
+    for c in sorted(per_core):
+        model.add_no_overlap(per_core[c])
+
+
+def _transfers(model: cp_model.CpModel, v: _Vars, data: ChunkData) -> None:
+    """Different cores for producer and consumer cost link time and link energy."""
+    pair_index: dict[tuple[int, int], int] = {}
+    for n, (a, b) in enumerate(zip(data.pair_src.tolist(), data.pair_dst.tolist(), strict=True)):
+        pair_index[(a, b)] = n
+        diff = model.new_bool_var(f"d{a}_{b}")
+        for c in sorted(set(data.candidates[a]) | set(data.candidates[b])):
+            model.add(diff >= v.x.get((a, c), 0) - v.x.get((b, c), 0))
+        v.diff[(a, b)] = diff
+        v.energy.append((diff, float(data.pair_bits[n]) * data.route_pj_per_bit))
+        first = int(np.flatnonzero(data.chunk_group == a)[0])
+        last = int(np.flatnonzero(data.chunk_group == b)[-1])
+        bulk = -(-int(data.pair_bits[n]) // data.route_bw_bits)
+        model.add(v.end[last] >= v.start[first] + bulk * diff)
+    sizes = data.chunk_size
+    for p, q, i, j in zip(data.edge_p, data.edge_q, data.edge_i, data.edge_j, strict=True):
+        a, b = int(sizes[p]), int(sizes[q])
+        sp, ep, sq, eq = v.start[p], v.end[p], v.start[q], v.end[q]
+        lhs = a * b * sq + int(j) * a * (eq - sq)
+        rhs = a * b * sp + (int(i) + 1) * b * (ep - sp)
+        ga, gb = int(data.chunk_group[p]), int(data.chunk_group[q])
+        k = pair_index.get((ga, gb))
+        if k is not None:
+            tt = -(-int(data.pair_max_bits[k]) // data.route_bw_bits)
+            rhs = rhs + a * b * tt * v.diff[(ga, gb)]
+        model.add(lhs >= rhs)
+
+
+def _weights(
+    model: cp_model.CpModel,
+    v: _Vars,
+    problem: AllocationProblem,
+    data: ChunkData,
+    capacity: bool,
+    notes: list[str],
+) -> None:
+    """A weight tensor is read from DRAM once per core that uses it; optionally it must fit."""
+    graph, acc = problem.graph, problem.acc
+    has_w = graph.weight >= 0
+    pairs = np.unique(np.stack([graph.weight[has_w], graph.group[has_w]], axis=1), axis=0)
+    pj = acc.dram.read_pj_per_bit
+    for w in np.unique(pairs[:, 0]).tolist():
+        bits = int(graph.weight_bits[w])
+        for g in pairs[pairs[:, 0] == w, 1].tolist():
+            for c in data.candidates[g]:
+                if (w, c) not in v.used:
+                    v.used[(w, c)] = model.new_bool_var(f"u{w}_{c}")
+                    v.energy.append((v.used[(w, c)], bits * pj))
+                    v.dram_bits.append((v.used[(w, c)], bits))
+                model.add_implication(v.x[(g, c)], v.used[(w, c)])
+    if capacity:
+        _capacity(model, v, problem, notes)
+
+
+def _capacity(
+    model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, notes: list[str]
+) -> None:
+    graph, acc = problem.graph, problem.acc
+    caps = [_weight_capacity(core) for core in acc.cores]
+    for n, stack in enumerate(graph.stacks):
+        in_stack = np.isin(graph.layer, np.array(stack)) & (graph.weight >= 0)
+        weights = np.unique(graph.weight[in_stack]).tolist()
+        if int(graph.weight_bits[weights].sum()) > sum(caps):
+            notes.append(
+                f"stack {n}: its weights exceed all weight memories; capacity not enforced"
+            )
+            continue
+        for c, cap in enumerate(caps):
+            terms = [
+                v.used[(w, c)] * int(graph.weight_bits[w]) for w in weights if (w, c) in v.used
+            ]
+            if terms:
+                model.add(sum(terms) <= cap)
+
+
+def _weight_capacity(core: Any) -> int:
+    try:
+        return int(core.top_memory("W").size_bits)
+    except IndexError:
+        return 0
+
+
+def _dram_time(
+    model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, makespan: Any
+) -> None:
+    """The DRAM port(s) must carry every weight read plus the graph inputs and outputs."""
+    from fuseflow.search.bounds import unavoidable_dram_bits
+
+    graph, dram = problem.graph, problem.acc.dram
+    reads, writes = unavoidable_dram_bits(problem)
+    fixed_reads = reads - int(graph.weight_bits[np.unique(graph.weight[graph.weight >= 0])].sum())
+    weight_reads = sum(lit * bits for lit, bits in v.dram_bits)
+    if dram.ports == "shared":
+        bw = min(dram.read_bw_bits, dram.write_bw_bits)
+        model.add(makespan * bw >= weight_reads + fixed_reads + writes)
+    else:
+        model.add(makespan * dram.read_bw_bits >= weight_reads + fixed_reads)
+        model.add(makespan * dram.write_bw_bits >= writes)
+
+
+def _hint(model: cp_model.CpModel, v: _Vars, data: ChunkData, start: NDArray[np.int32]) -> None:
+    for (g, c), lit in v.x.items():
+        model.add_hint(lit, int(start[g]) == c)
+    for (a, b), lit in v.diff.items():
+        model.add_hint(lit, int(start[a]) != int(start[b]))
