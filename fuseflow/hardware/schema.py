@@ -149,7 +149,7 @@ def validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = (*prefix, *err["loc"])
+            loc = (*prefix, *(part for part in err["loc"] if part != "[key]"))
             problems.add(src, loc, _message(err))
         return None
 
