@@ -72,8 +72,9 @@ def _core_lines(names: list[str], core: Core) -> list[str]:
         chain = " > ".join(m.name for m in core.hierarchy(role)) or "(none)"
         out.append(f"    {role}: {chain}")
     for m in core.memories:
+        held = "".join(r for r in ROLES if r in m.operands)
         out.append(
-            f"    {m.name:<16} {''.join(r for r in ROLES if r in m.operands):<3} {m.size_bits:>12} bits"
+            f"    {m.name:<16} {held:<3} {m.size_bits:>12} bits"
             f" x{core.instances(m):<5} bw r/w {m.read_bw_bits}/{m.write_bw_bits} bits/cycle,"
             f" {m.read_energy_pj}/{m.write_energy_pj} pJ per access"
         )
