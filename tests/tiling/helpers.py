@@ -153,10 +153,15 @@ def spec(
 ) -> MappingSpec:
     """A resolved mapping: every layer in one fused stack, tiled as given (default one row)."""
     names = [layer.name for layer in wl.layers]
+    explicit = tiling is not None  # tilings given here apply even to a layer alone
     tiling = tiling if tiling is not None else {n: [TileLoop("OY", count=10**9)] for n in names}
     layers = {
         n: LayerMapping(
-            n, cores, tiling=tuple(tiling.get(n, ())), split=tuple((split or {}).get(n, ()))
+            n,
+            cores,
+            tiling=tuple(tiling.get(n, ())),
+            split=tuple((split or {}).get(n, ())),
+            tiling_explicit=explicit and n in tiling,
         )
         for n in names
     }
