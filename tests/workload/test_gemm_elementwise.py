@@ -154,5 +154,5 @@ def test_precision_overrides_from_node_attributes():
 def test_reshape_needs_its_shape_values():
     node = helper.make_node("Reshape", ["x", "s"], ["y"], name="r")
     m = model([node], {"x": (2, 3)}, ["y"], [stub("s", (2,))])
-    with pytest.raises(InputError, match="no static shape|values"):
+    with pytest.raises(InputError, match=r"no static shape|values"):
         load(m)
