@@ -1,0 +1,407 @@
+"""List scheduling of the CN graph on the allocated cores, with memory and interconnect modelled.
+
+>>> ctx = build_context(graph, acc, costs)          # once per (graph, accelerator, costs)
+>>> sched = schedule_with(ctx, allocation)          # many times, e.g. inside a search
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.cost.table import CostTable
+from fuseflow.errors import InfeasibleError, InputError
+from fuseflow.hardware.model import Accelerator
+from fuseflow.hardware.topology import Topology
+from fuseflow.schedule.context import ScheduleContext, build_context
+from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, Engine
+from fuseflow.schedule.types import EnergyBreakdown, MemoryTimeline, Schedule, TransferKind
+from fuseflow.tiling.graph import CNGraph
+
+FAR = 1 << 62  # "not yet known" cycle
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleOptions:
+    """How to schedule.
+
+    ``order``: ``depth_first`` picks the ready CN with the lowest ``graph.priority``;
+    ``latency_first`` the one that can start earliest (ties by priority); None follows
+    ``graph.priority_mode``.
+    ``prefetch_weights``: fetch every weight into its core before the first CN (as far as
+    memory allows without evicting). ``broadcast``: a tensor already travelling over a superset
+    of a route from the same source is received without a second reservation.
+    """
+
+    order: Literal["depth_first", "latency_first"] | None = None
+    prefetch_weights: bool = False
+    broadcast: bool = True
+
+
+def schedule(
+    graph: CNGraph,
+    acc: Accelerator,
+    costs: CostTable,
+    allocation: NDArray[np.int32],
+    *,
+    options: ScheduleOptions = ScheduleOptions(),
+    topology: Topology | None = None,
+) -> Schedule:
+    """Schedule every CN on the core its group is allocated to (one core index per group)."""
+    return schedule_with(build_context(graph, acc, costs, topology), allocation, options=options)
+
+
+def schedule_with(
+    ctx: ScheduleContext,
+    allocation: NDArray[np.int32],
+    *,
+    options: ScheduleOptions = ScheduleOptions(),
+) -> Schedule:
+    """``schedule`` with the allocation-independent precomputation already done."""
+    run = _Run(ctx, cn_cores(ctx, allocation), options)
+    if options.prefetch_weights:
+        run.prefetch()
+    order = options.order or getattr(ctx.graph, "priority_mode", "depth_first")
+    run.loop(order == "latency_first")
+    return run.result()
+
+
+def cn_cores(ctx: ScheduleContext, allocation: NDArray[np.int32]) -> NDArray[np.int64]:
+    """Core per CN from a per-group allocation, checked against fixed and allowed cores."""
+    g = ctx.graph
+    alloc = np.asarray(allocation, dtype=np.int64)
+    n_cores = len(ctx.acc.cores)
+    if alloc.shape != (g.n_groups,):
+        raise InputError(
+            f"allocation has shape {alloc.shape}; expected one core index per group ({g.n_groups})"
+        )
+    bad = np.flatnonzero((alloc < 0) | (alloc >= n_cores))
+    if bad.size:
+        raise InputError(f"{_group(ctx, int(bad[0]))}: core index {alloc[bad[0]]} out of range")
+    fixed = np.flatnonzero((g.group_fixed >= 0) & (alloc != g.group_fixed))
+    if fixed.size:
+        gi = int(fixed[0])
+        want = ctx.acc.cores[int(g.group_fixed[gi])].name
+        raise InputError(
+            f"{_group(ctx, gi)} is fixed to core {want!r} but allocated to "
+            f"{ctx.acc.cores[int(alloc[gi])].name!r}"
+        )
+    disallowed = np.flatnonzero(~ctx.allowed[np.arange(g.n_groups), alloc])
+    if disallowed.size:
+        gi = int(disallowed[0])
+        raise InputError(
+            f"{_group(ctx, gi)} may not run on core {ctx.acc.cores[int(alloc[gi])].name!r}"
+        )
+    return alloc[g.group]
+
+
+def _group(ctx: ScheduleContext, gi: int) -> str:
+    return f"group {gi} (layer {ctx.graph.layers[int(ctx.graph.group_layer[gi])]!r})"
+
+
+class _Run:
+    """One schedule run: per-CN plan (lists for the event loop), the engine, the results."""
+
+    def __init__(self, ctx: ScheduleContext, core: NDArray[np.int64], opts: ScheduleOptions):
+        g = ctx.graph
+        self.ctx = ctx
+        self.eng = Engine(ctx, opts.broadcast)
+        self.core_np = core
+        lat = ctx.latency_cycles[g.shape, core]
+        missing = np.flatnonzero(lat < 0)
+        if missing.size:
+            i = int(missing[0])
+            raise InfeasibleError(
+                f"no cost for CN {i} (layer {g.layers[int(g.layer[i])]!r} tile "
+                f"{int(g.tile[i])}) on core {ctx.acc.cores[int(core[i])].name!r}"
+            )
+        mask = ctx.stream_mask[g.shape, core]
+        self.core: list[int] = core.tolist()
+        self.lat: list[int] = lat.tolist()
+        self.mask: list[int] = mask.tolist()
+        self.bw: list[float] = ctx.dram_bw_bits[g.shape, core].tolist()
+        home = ctx.mem_of[core, 2].astype(np.int64)
+        home[(mask & 4) != 0] = -1  # streamed outputs live in DRAM only
+        self.home: list[int] = home.tolist()
+        self.mem_of: list[list[int]] = ctx.mem_of.tolist()
+        edge_mem = _edge_memories(ctx, core, mask)
+        _check_memories(ctx, core, mask, edge_mem)
+        self.edge_mem: list[int] = edge_mem.tolist()
+        self.weight_uses = _weight_uses(ctx, core, mask)
+        self.start = [0] * g.n
+        self.end = [0] * g.n
+        self.core_free = [0] * len(ctx.acc.cores)
+        self.pred_end = [0] * g.n
+        # graph as lists (cheap per call: these are views converted once)
+        self.in_ptr: list[int] = g.in_ptr.tolist()
+        self.in_edges: list[int] = g.in_edges.tolist()
+        self.out_ptr: list[int] = g.out_ptr.tolist()
+        self.edge_src: list[int] = g.edge_src.tolist()
+        self.edge_dst: list[int] = g.edge_dst.tolist()
+        self.edge_bits: list[int] = g.edge_bits.tolist()
+        self.obits: list[int] = g.output_bits.tolist()
+        self.graph_out: list[bool] = g.graph_output.tolist()
+        self.weight: list[int] = g.weight.tolist()
+        self.wbits: list[int] = g.weight_bits.tolist()
+        self.dram_in: list[int] = g.dram_input_bits.tolist()
+
+    def loop(self, latency_first: bool) -> None:
+        g = self.ctx.graph
+        prio = g.priority.tolist()
+        indeg = np.bincount(g.edge_dst, minlength=g.n).tolist()
+        heap: list[tuple[int, ...]] = [
+            (0, prio[i], i) if latency_first else (prio[i], i) for i in range(g.n) if indeg[i] == 0
+        ]
+        heapify(heap)
+        core, core_free, pred_end = self.core, self.core_free, self.pred_end
+        out_ptr, edge_dst, end = self.out_ptr, self.edge_dst, self.end
+        placed = 0
+        while heap:
+            item = heappop(heap)
+            cn = item[-1]
+            if latency_first:
+                est = max(core_free[core[cn]], pred_end[cn])
+                if est > item[0]:
+                    heappush(heap, (est, item[1], cn))
+                    continue
+            self.place(cn)
+            placed += 1
+            t = end[cn]
+            for k in range(out_ptr[cn], out_ptr[cn + 1]):
+                d = edge_dst[k]
+                if t > pred_end[d]:
+                    pred_end[d] = t
+                indeg[d] -= 1
+                if indeg[d] == 0:
+                    heappush(heap, (pred_end[d], prio[d], d) if latency_first else (prio[d], d))
+        if placed != g.n:
+            raise InputError(f"the CN graph has a cycle ({g.n - placed} CNs never become ready)")
+
+    def place(self, cn: int) -> None:
+        eng = self.eng
+        c = self.core[cn]
+        eng.cur, eng.cur_core = cn, c
+        eng.pins.clear()
+        uses: list[tuple[int, int]] = []  # (memory, key) used by this CN, released at its end
+        t = max(self.core_free[c], self.pred_end[cn])
+        t = self._inputs(cn, c, t, uses)
+        t = self._constants(cn, c, t, uses)
+        home = self.home[cn]
+        entry = None
+        if home >= 0:
+            t = eng.room(home, t, self.obits[cn])
+            n_uses = self.ctx.n_data_out[cn] + self.graph_out[cn]
+            if n_uses == 0:  # consumed by nobody: free at the end
+                uses.append((home, cn))
+                n_uses = 1
+            entry = eng.mem.allocate(home, cn, self.obits[cn], t, FAR, n_uses)
+        if self.mask[cn]:
+            start, dur = eng.stream(cn, c, t, self.lat[cn], self.mask[cn], self.bw[cn])
+        else:
+            start, dur = t, self.lat[cn]
+        end = start + dur
+        self.start[cn], self.end[cn], self.core_free[c] = start, end, end
+        if entry is None:
+            eng.in_dram[cn] = end
+        else:
+            entry[AVAIL] = entry[BUSY] = end
+        for m, key in uses:
+            eng.discharge(m, key, end)
+        if self.graph_out[cn] and home >= 0:
+            done = eng.to_dram(TransferKind.OUTPUT_WRITEBACK, cn, home, c, end)
+            eng.discharge(home, cn, done)
+
+    def _inputs(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
+        """Bring every data input of cn into the memory it reads it from; the ready cycle."""
+        eng = self.eng
+        resident = eng.mem.resident
+        edge_mem, edge_src, home = self.edge_mem, self.edge_src, self.home
+        for k in range(self.in_ptr[cn], self.in_ptr[cn + 1]):
+            e = self.in_edges[k]
+            m = edge_mem[e]
+            if m == -1:
+                continue
+            p = edge_src[e]
+            eng.pins.add(p)
+            hp = home[p]
+            if m == -2:  # streamed by cn: read from DRAM during the CN
+                if hp >= 0:
+                    done = eng.to_dram(TransferKind.EVICTION, p, hp, self.core[p], 0)
+                    eng.discharge(hp, p, done)
+                else:
+                    done = eng.in_dram[p]
+                t = max(t, done)
+                continue
+            entry = resident[m].get(p)
+            if entry is not None:
+                arrival = entry[AVAIL]
+                if m != hp and hp >= 0:
+                    eng.discharge(hp, p, NO_TIME)
+            elif m == hp:  # the home copy was evicted: fetch it back
+                arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
+            else:
+                n_uses, bits = self._copy_need(p, m)
+                arrival = eng.copy_output(p, hp, self.core[p], m, c, bits, n_uses)
+            uses.append((m, p))
+            t = max(t, arrival)
+        return t
+
+    def _copy_need(self, p: int, m: int) -> tuple[int, int]:
+        """Consumer edges of p reading from memory m, and the bits a copy there holds."""
+        n_uses = bits = 0
+        edge_mem, edge_bits = self.edge_mem, self.edge_bits
+        for e in range(self.out_ptr[p], self.out_ptr[p + 1]):
+            if edge_mem[e] == m:
+                n_uses += 1
+                bits += edge_bits[e]
+        return n_uses, min(bits, self.obits[p])
+
+    def _constants(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
+        """Weights and graph-input windows of cn, fetched from DRAM unless resident/streamed."""
+        eng = self.eng
+        n = eng.n
+        w = self.weight[cn]
+        mask = self.mask[cn]
+        if w >= 0 and not mask & 2:
+            m = self.mem_of[c][1]
+            key = n + w
+            entry = eng.mem.resident[m].get(key)
+            if entry is not None:
+                arrival = entry[AVAIL]
+            else:
+                u = self.weight_uses[w * eng.n_mem + m]
+                arrival = eng.fetch(key, m, c, self.wbits[w], u, TransferKind.WEIGHT_FETCH)
+            eng.pins.add(key)
+            uses.append((m, key))
+            t = max(t, arrival)
+        bits = self.dram_in[cn]
+        if bits > 0 and not mask & 1:
+            m = self.mem_of[c][0]
+            key = n + eng.n_w + cn
+            eng.pins.add(key)
+            t = max(t, eng.fetch(key, m, c, bits, 1, TransferKind.INPUT_FETCH))
+            uses.append((m, key))
+        return t
+
+    def prefetch(self) -> None:
+        """Fetch weights in first-use order while they fit without evicting anything."""
+        g, eng = self.ctx.graph, self.eng
+        with_weight = np.flatnonzero(g.weight >= 0)
+        order = with_weight[np.argsort(g.priority[with_weight], kind="stable")]
+        seen: set[int] = set()
+        for cn in order.tolist():
+            c, w = self.core[cn], self.weight[cn]
+            m = self.mem_of[c][1]
+            lk = w * eng.n_mem + m
+            if self.mask[cn] & 2 or lk in seen:
+                continue
+            seen.add(lk)
+            bits = self.wbits[w]
+            if eng.mem.level(m) + bits <= eng.mem.capacity[m]:
+                u = self.weight_uses[lk]
+                eng.fetch(eng.n + w, m, c, bits, u, TransferKind.WEIGHT_FETCH)
+
+    def result(self) -> Schedule:
+        return _assemble(self)
+
+
+def _edge_memories(
+    ctx: ScheduleContext, core: NDArray[np.int64], mask: NDArray[np.int8]
+) -> NDArray[np.int64]:
+    """Per edge: memory the consumer reads it from; -2 if it streams it; -1 if no data."""
+    g = ctx.graph
+    role = np.clip(g.edge_role, 0, 1).astype(np.int64)
+    dst_core = core[g.edge_dst]
+    out = ctx.mem_of[dst_core, role].astype(np.int64)
+    streamed = (mask[g.edge_dst] & np.where(role == 0, 1, 2)) != 0
+    out[out < 0] = -3  # no memory for that operand on the consumer's core (reported)
+    out[streamed] = -2
+    out[~ctx.data_edge] = -1
+    return out
+
+
+def _check_memories(
+    ctx: ScheduleContext,
+    core: NDArray[np.int64],
+    mask: NDArray[np.int8],
+    edge_mem: NDArray[np.int64],
+) -> None:
+    """Every operand a CN keeps on chip needs a top-level memory for it on its core."""
+    g = ctx.graph
+    mem = ctx.mem_of[core]
+    bad_edge = np.flatnonzero(edge_mem == -3)
+    checks = [
+        ("O", (mem[:, 2] < 0) & ((mask & 4) == 0)),
+        ("W", (mem[:, 1] < 0) & (g.weight >= 0) & ((mask & 2) == 0)),
+        ("I", (mem[:, 0] < 0) & (g.dram_input_bits > 0) & ((mask & 1) == 0)),
+    ]
+    if bad_edge.size:
+        role = "I" if g.edge_role[bad_edge[0]] == 0 else "W"
+        checks.append((role, np.isin(np.arange(g.n), g.edge_dst[bad_edge[:1]])))
+    for role, bad in checks:
+        idx = np.flatnonzero(bad)
+        if idx.size:
+            i = int(idx[0])
+            raise InfeasibleError(
+                f"CN {i} (layer {g.layers[int(g.layer[i])]!r}) on core "
+                f"{ctx.acc.cores[int(core[i])].name!r}: the core has no memory for operand {role}"
+            )
+
+
+def _weight_uses(
+    ctx: ScheduleContext, core: NDArray[np.int64], mask: NDArray[np.int8]
+) -> dict[int, int]:
+    """Number of CNs reading each weight from each memory (key: weight * n_mem + memory)."""
+    g = ctx.graph
+    sel = (g.weight >= 0) & ((mask & 2) == 0)
+    keys = g.weight[sel].astype(np.int64) * len(ctx.mem_names) + ctx.mem_of[core[sel], 1]
+    uniq, counts = np.unique(keys, return_counts=True)
+    return dict(zip(uniq.tolist(), counts.tolist(), strict=True))
+
+
+def _assemble(run: _Run) -> Schedule:
+    ctx, eng = run.ctx, run.eng
+    g = ctx.graph
+    core = run.core_np
+    tr = eng.log.arrays()
+    start = np.asarray(run.start, dtype=np.int64)
+    end = np.asarray(run.end, dtype=np.int64)
+    latency = max(int(end.max(initial=0)), int(tr["tr_end"].max(initial=0)))
+    cn_energy = ctx.energy_pj[g.shape, core]
+    mac = float(ctx.mac_pj[g.shape, core].sum())
+    dram = float(ctx.dram_pj[g.shape, core].sum())
+    e = eng.energy
+    energy = EnergyBreakdown(
+        mac_pj=mac,
+        onchip_memory_pj=float(cn_energy.sum()) - mac - dram,
+        streamed_dram_pj=dram,
+        dram_fetch_pj=e.dram_fetch_pj,
+        link_pj=e.link_pj,
+        eviction_pj=e.eviction_pj,
+        output_writeback_pj=e.output_writeback_pj,
+    )
+    names = ctx.acc.core_names
+    memories = tuple(
+        MemoryTimeline(
+            name=ctx.mem_names[m],
+            cores=tuple(names[c] for c in ctx.mem_cores[m]),
+            capacity_bits=ctx.mem_capacity_bits[m],
+            times=times,
+            usage_bits=usage,
+        )
+        for m, (times, usage) in enumerate(eng.timelines())
+    )
+    return Schedule(
+        latency_cycles=latency,
+        energy=energy,
+        cn_core=core.astype(np.int32),
+        cn_start=start,
+        cn_end=end,
+        cn_energy_pj=cn_energy.astype(np.float64),
+        memories=memories,
+        **tr,
+    )
