@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import EngFormatter
 
 from fuseflow.report import units
 from fuseflow.report.schema import MemoryTrace, Result
@@ -32,7 +34,14 @@ def memory_figure(result: Result) -> Figure:
         _one(ax, mem, end)
     if not mems:
         axes[0, 0].text(0.5, 0.5, "no memory traces", ha="center", transform=axes[0, 0].transAxes)
+    axes[-1, 0].xaxis.set_major_formatter(EngFormatter(sep=""))
     axes[-1, 0].set_xlabel("time (cycles)")
+    handles = [
+        Line2D([], [], color=USAGE_COLOUR, label="in use"),
+        Line2D([], [], color=CAPACITY_COLOUR, linestyle="--", label="capacity"),
+        Line2D([], [], color=PEAK_COLOUR, linestyle=":", label="peak"),
+    ]
+    fig.legend(handles=handles, loc="upper right", ncol=3, fontsize=8, frameon=False)
     axes[-1, 0].set_xlim(0, end)
     fig.suptitle(
         f"Top-level memory usage — {result.workload} on {result.accelerator}",
@@ -43,7 +52,7 @@ def memory_figure(result: Result) -> Figure:
     return fig
 
 
-def write_memory_plot(result: Result, out_dir: str | Path, *, dpi: int = 200) -> Path:
+def write_memory_plot(result: Result, out_dir: str | Path, *, dpi: int = 150) -> Path:
     path = Path(out_dir) / MEMORY_FILE
     fig = memory_figure(result)
     fig.savefig(path, dpi=dpi)
@@ -68,7 +77,9 @@ def _one(ax: plt.Axes, mem: MemoryTrace, end: int) -> None:
     ax.set_title(f"{peak_text} ({share:.0f} %)", loc="right", fontsize=8, color=PEAK_COLOUR)
     ax.set_ylim(0, max(cap, peak) * 1.12)
     ax.set_ylabel(unit, fontsize=8)
-    ax.set_title(f"{mem.name}  (cores: {', '.join(mem.cores)})", loc="left", fontsize=9)
+    shared = len(mem.cores) > 1 or not mem.name.startswith(f"{mem.cores[0]}:")
+    label = f"{mem.name}  (cores: {', '.join(mem.cores)})" if shared else mem.name
+    ax.set_title(label, loc="left", fontsize=9)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=8)
     for side in ("top", "right"):

@@ -1,0 +1,167 @@
+"""``run``: the whole flow from an ONNX file, an accelerator and a mapping to a saved Result.
+
+>>> result = run("examples/resnet18.onnx", "tpu_like_quad",
+...              "examples/resnet18_tpu_quad_mapping.yaml", out_dir="out")   # doctest: +SKIP
+>>> result.totals.latency_cycles                                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fuseflow.cost.table import CostTable
+from fuseflow.errors import FuseflowError
+from fuseflow.hardware.model import Accelerator
+from fuseflow.report.inputs import load_hardware, load_run_mapping, run_inputs
+from fuseflow.report.plots import write_plots
+from fuseflow.report.result import make_result, save_result
+from fuseflow.report.schema import Result, RunInputs
+from fuseflow.schedule.scheduler import ScheduleOptions, schedule
+from fuseflow.schedule.types import Schedule
+from fuseflow.search.greedy import greedy_allocation
+from fuseflow.tiling.build import build_cn_graph
+from fuseflow.tiling.graph import CNGraph
+from fuseflow.workload.layer import Workload
+from fuseflow.workload.load import load_workload
+
+Progress = Callable[[str], None]  # called with the name of each step as it starts
+STEPS = (
+    *("workload", "hardware", "mapping", "tiles", "costs"),
+    *("allocation", "schedule", "validate", "result", "files"),
+)
+
+
+class InvalidScheduleError(FuseflowError):
+    """The schedule validator found violations (a bug in fuseflow, not in the inputs)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (
+            f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+        )
+        super().__init__(f"the schedule is invalid: {shown}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything before allocation: what ``run`` and ``check-schedule`` both rebuild."""
+
+    workload: Workload
+    accelerator: Accelerator
+    graph: CNGraph
+    costs: CostTable
+
+
+def run(
+    workload: str | Path,
+    hardware: str | Path,
+    mapping: str | Path | None = None,
+    *,
+    stacks: str | None = None,
+    out_dir: str | Path | None = None,
+    options: ScheduleOptions = ScheduleOptions(),  # noqa: B008 (frozen, immutable)
+    seed: int = 0,
+    cache: Any = None,
+    plots: bool = True,
+    progress: Progress | None = None,
+) -> Result:
+    """Load, tile, cost, allocate (fixed, else greedy), schedule, validate, collect, save.
+
+    ``stacks`` (e.g. ``"0-10,11-21"`` by ONNX node index, ``"lbl"``) replaces the mapping's
+    stacks. Stream hardware and mapping files are converted on the fly. ``out_dir`` receives
+    result.json, the CSV tables and (``plots``) the Gantt, memory and Perfetto files.
+    """
+    step = progress or _quiet
+    opts = dataclasses.asdict(options)
+    inputs = run_inputs(workload, hardware, mapping, stacks=stacks, seed=seed, options=opts)
+    prep = prepare(inputs, cache=cache, progress=step)
+    step("allocation")
+    allocation = greedy_allocation(prep.graph, prep.costs, prep.accelerator)
+    step("schedule")
+    sched = schedule(prep.graph, prep.accelerator, prep.costs, allocation, options=options)
+    step("validate")
+    check_schedule(prep, sched)
+    step("result")
+    inputs = inputs.model_copy(update={"allocation": allocation.tolist()})
+    result = make_result(prep.graph, prep.accelerator, sched, inputs)
+    if out_dir is not None:
+        step("files")
+        save_result(result, out_dir)
+        if plots:
+            write_plots(result, out_dir)
+    return result
+
+
+def prepare(inputs: RunInputs, *, cache: Any = None, progress: Progress | None = None) -> Prepared:
+    """Workload, accelerator, CN graph and cost table of the inputs a result records."""
+    step = progress or _quiet
+    step("workload")
+    wl = load_workload(_spec(inputs.workload.path, inputs.workload.spec))
+    step("hardware")
+    acc = load_hardware(_spec(inputs.hardware.path, inputs.hardware.spec))
+    step("mapping")
+    mapping = inputs.mapping
+    spec = load_run_mapping(
+        None if mapping is None else _spec(mapping.path, mapping.spec), wl, acc, inputs.stacks
+    )
+    step("tiles")
+    graph = build_cn_graph(wl, acc, spec)
+    step("costs")
+    costs = cost_table(graph, acc, cache=cache)
+    return Prepared(wl, acc, graph, costs)
+
+
+def check_schedule(prep: Prepared, sched: Schedule) -> None:
+    """Run the independent validator; raise :class:`InvalidScheduleError` on any violation."""
+    problems = validate(prep, sched)
+    if problems:
+        raise InvalidScheduleError(problems)
+
+
+def validate(prep: Prepared, sched: Schedule) -> list[str]:
+    """The violations ``schedule/validator.py`` finds (none checked until it lands)."""
+    try:
+        from fuseflow.schedule.validator import validate_schedule  # type: ignore[import-not-found]
+    except ImportError:
+        return []
+    return validate_schedule(prep.graph, prep.accelerator, prep.costs, sched)
+
+
+def cost_table(graph: CNGraph, acc: Accelerator, *, cache: Any = None) -> CostTable:
+    """The cost step (``cost/build.py``); a direct per-shape evaluation until it lands."""
+    try:
+        from fuseflow.cost.build import build_cost_table  # type: ignore[import-not-found]
+    except ImportError:
+        return _direct_costs(graph, acc)
+    if cache is None:
+        return build_cost_table(graph, acc)  # type: ignore[no-any-return]
+    return build_cost_table(graph, acc, cache=cache)  # type: ignore[no-any-return]
+
+
+def _direct_costs(graph: CNGraph, acc: Accelerator) -> CostTable:
+    from fuseflow.cost.analytical import layer_cost
+
+    cores_of: dict[int, set[int]] = {}
+    for g, cores in enumerate(graph.group_cores):
+        for cn_shape in np.unique(graph.shape[graph.group == g]).tolist():
+            cores_of.setdefault(cn_shape, set()).update(cores)
+    results = {
+        (s, c): layer_cost(graph.tile_layers[s], acc.cores[c], dram=acc.dram)
+        for s in sorted(cores_of)
+        for c in sorted(cores_of[s])
+    }
+    return CostTable(acc.core_names, len(graph.tile_layers), results)
+
+
+def _spec(path: str | None, spec: str) -> str:
+    return path if path is not None else spec
+
+
+def _quiet(_: str) -> None:
+    return None
