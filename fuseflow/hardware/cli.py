@@ -9,6 +9,7 @@ from typing import Any
 
 from fuseflow.errors import InputError
 from fuseflow.hardware import catalog
+from fuseflow.hardware.lint import lint
 from fuseflow.hardware.load import load_accelerator, resolve
 from fuseflow.hardware.summary import summarize
 
@@ -51,6 +52,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def _check(args: argparse.Namespace) -> int:
     acc = load_accelerator(args.file)
     print(summarize(acc))
+    for warning in lint(acc):
+        print(f"warning: {warning}")
     print("ok")
     return 0
 
