@@ -179,7 +179,8 @@ def test_k_split_groups_share_weights_and_are_serialised():
     assert g.group.tolist() == [0, 1] * 4
     assert g.weight.tolist() == [0, 1] * 4
     assert g.weight_bits.tolist() == [4 * 2 * 9 * 8] * 2  # 4 of 8 output channels each
-    order = [(int(s), int(d)) for s, d, r in zip(g.edge_src, g.edge_dst, g.edge_role) if r == -1]
+    is_order = g.edge_role == ORDER_EDGE
+    order = list(zip(g.edge_src[is_order].tolist(), g.edge_dst[is_order].tolist(), strict=True))
     assert order == [(0, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7)]
     assert g.group_cores == ((0, 1, 2, 3), (0, 1, 2, 3))
 
