@@ -74,8 +74,11 @@ class WorkloadBuilder:
         self._nodes.append(replace(layer, source_index=len(self._nodes)))
         return self._tensor(y.name, y.shape, layer.operands["O"].precision_bits, layer.name)
 
-    @staticmethod
-    def _out(name: str, shape: Sequence[int]) -> Ref:
+    def _out(self, name: str, shape: Sequence[int]) -> Ref:
+        if any(s < 1 for s in shape):
+            where = f"workload {self.name}, layer {name}"
+            raise InputError(f"output shape {tuple(shape)} is empty (window larger than input?)",
+                             where=where)  # fmt: skip
         return Ref(f"{name}_output", tuple(int(s) for s in shape))
 
     def _prec(self, precisions: Precisions | None) -> Precisions:
