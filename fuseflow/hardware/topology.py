@@ -60,6 +60,9 @@ def build_topology(acc: Accelerator) -> Topology:
         resources.append(Resource(link.name, "link", link.bandwidth_bits, link.energy_pj_per_bit))
         adjacency[index[link.src]].append((index[link.dst], len(resources) - 1))
     for bus in acc.buses:
+        for end in bus.cores:
+            if end not in index:
+                raise InputError(f"bus {bus.name!r} names unknown core {end!r}")
         resources.append(Resource(bus.name, "bus", bus.bandwidth_bits, bus.energy_pj_per_bit))
         members = [index[c] for c in bus.cores]
         for a in members:
@@ -77,6 +80,9 @@ def build_topology(acc: Accelerator) -> Topology:
         write_port = len(resources) - 1
 
     paths = [_shortest_paths(adjacency, s) for s in range(n)]
+    for name in acc.dram_cores or ():
+        if name not in index:
+            raise InputError(f"DRAM is attached to unknown core {name!r}", where=acc.source)
     attached = set(range(n)) if acc.dram_cores is None else {index[c] for c in acc.dram_cores}
     dram_reads: list[Route] = []
     dram_writes: list[Route] = []

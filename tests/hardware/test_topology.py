@@ -73,3 +73,13 @@ def test_unreachable_dram_is_an_input_error():
     acc = Accelerator("u", (_core("a"), _core("b")), DEFAULT_DRAM, dram_cores=("a",))
     with pytest.raises(InputError, match="'b' cannot reach DRAM"):
         build_topology(acc)
+
+
+def test_unknown_cores_in_hand_built_accelerators_are_input_errors():
+    from fuseflow.hardware.model import Bus
+
+    bus = Accelerator("b", (_core("a"),), DEFAULT_DRAM, buses=(Bus("bus", ("a", "z"), 8),))
+    with pytest.raises(InputError, match="bus 'bus' names unknown core 'z'"):
+        build_topology(bus)
+    with pytest.raises(InputError, match="unknown core 'z'"):
+        build_topology(Accelerator("d", (_core("a"),), DEFAULT_DRAM, dram_cores=("z",)))
