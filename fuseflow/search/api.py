@@ -105,7 +105,7 @@ def _run_cp(
     seconds = clock.remaining_seconds()
     if seconds is not None and settings.polish:
         seconds *= 1.0 - settings.polish_share
-    out = solve_cp(problem, start, tracker.best, seed, seconds, settings, bar)
+    out = solve_cp(problem, start, seed, seconds, settings, bar)
     notes = [*out.notes, f"cp: {out.status}, surrogate objective {out.surrogate:.6g}"]
     if out.allocation is None:
         return notes

@@ -10,11 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
+from fuseflow.search.bounds import unavoidable_dram_bits
 from fuseflow.search.cp_data import ChunkData, chunk_data
-from fuseflow.search.problem import AllocationProblem, Candidate
+from fuseflow.search.problem import AllocationProblem
 from fuseflow.search.track import Progress
 
-SCALE = 1_000_000_000  # integer resolution of energy and EDP-weighted terms
+SCALE = 1_000_000_000  # integer resolution of the energy objective
+EDP_ENERGY_UNITS = 100_000  # resolution of energy inside the EDP product
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,12 @@ class _Vars:
     diff: dict[tuple[int, int], Any] = field(default_factory=dict)  # group pair -> literal
     used: dict[tuple[int, int], Any] = field(default_factory=dict)  # (weight, core) -> literal
     energy: list[tuple[Any, float]] = field(default_factory=list)  # (literal, pJ)
-    dram_bits: list[tuple[Any, int]] = field(default_factory=list)  # (literal, bits)
+    makespan: Any = None
 
 
 def solve_cp(
     problem: AllocationProblem,
     start: NDArray[np.int32],
-    reference: Candidate,
     seed: int,
     seconds: float | None,
     settings: CpSettings = CpSettings(),
@@ -62,13 +63,12 @@ def solve_cp(
 ) -> CpOutcome:
     """Solve the chunked model for ``problem.objective``, warm-started from ``start``.
 
-    ``reference`` (the scheduler's score of ``start``) sets the weights of the EDP surrogate.
     ``seconds`` is spent as CP-SAT *deterministic* time, so the answer depends on the seed only.
     """
     data = chunk_data(problem, settings.chunks_per_group)
     notes: list[str] = []
     for capacity in (settings.weight_capacity, False):
-        model, v = _build(problem, data, reference, capacity, notes)
+        model, v = _build(problem, data, capacity, notes)
         _hint(model, v, data, start)
         solver = cp_model.CpSolver()
         p = solver.parameters
@@ -94,6 +94,26 @@ def solve_cp(
     return CpOutcome(None, (), solver.status_name(status), math.nan, tuple(notes))
 
 
+def model_estimate(
+    problem: AllocationProblem, allocation: NDArray[np.int32], settings: CpSettings = CpSettings()
+) -> tuple[int, float]:
+    """The model's (latency_cycles, energy_pj) of one allocation (for checks and calibration)."""
+    data = chunk_data(problem, settings.chunks_per_group)
+    model, v = _build(problem, data, False, [])
+    for (g, c), lit in v.x.items():
+        model.add(lit == int(int(allocation[g]) == c))
+    model.minimize(v.makespan)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = settings.deterministic_seconds
+    solver.solve(model)
+    reads, writes = unavoidable_dram_bits(problem)
+    dram = problem.acc.dram
+    energy = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
+    energy += sum(w * solver.value(lit) for lit, w in v.energy)
+    return int(solver.value(v.makespan)), float(energy)
+
+
 class _Report(cp_model.CpSolverSolutionCallback):
     """Keeps every improving solution (they are re-scored by the scheduler) and reports."""
 
@@ -117,7 +137,6 @@ class _Report(cp_model.CpSolverSolutionCallback):
 def _build(
     problem: AllocationProblem,
     data: ChunkData,
-    reference: Candidate,
     capacity: bool,
     notes: list[str],
 ) -> tuple[cp_model.CpModel, _Vars]:
@@ -125,21 +144,27 @@ def _build(
     v = _Vars()
     _assignment(model, v, data)
     horizon = _horizon(problem, data)
-    makespan = model.new_int_var(0, horizon, "makespan")
+    makespan = v.makespan = model.new_int_var(0, horizon, "makespan")
     _chunks(model, v, data, horizon, makespan)
     _transfers(model, v, data)
     _weights(model, v, problem, data, capacity, notes)
     _dram_time(model, v, problem, makespan)
-    e_max = sum(abs(w) for _, w in v.energy) or 1.0
-    energy = sum(lit * round(w * SCALE / e_max) for lit, w in v.energy)
+    reads, writes = unavoidable_dram_bits(problem)
+    dram = problem.acc.dram
+    fixed_pj = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
+    e_max = (sum(abs(w) for _, w in v.energy) + fixed_pj) or 1.0
+    unit = SCALE if problem.objective == "energy" else EDP_ENERGY_UNITS
+    energy = sum(lit * round(w * unit / e_max) for lit, w in v.energy)
+    energy += round(fixed_pj * unit / e_max)
     if problem.objective == "latency":
-        objective = makespan
+        objective: Any = makespan
     elif problem.objective == "energy":
         objective = energy
-    else:  # EDP ~ L0*E + E0*L around the warm start: both terms weigh 1 there
-        w_lat = max(1, round(SCALE / max(1, reference.latency_cycles)))
-        e0 = max(1.0, reference.energy_pj * SCALE / e_max)
-        objective = makespan * w_lat + energy * max(1, round(SCALE / e0))
+    else:  # the exact product of the model's latency and energy
+        e_var = model.new_int_var(0, unit + len(v.energy), "energy")
+        model.add(e_var == energy)
+        objective = model.new_int_var(0, horizon * (unit + len(v.energy)), "edp")
+        model.add_multiplication_equality(objective, [makespan, e_var])
     model.minimize(objective)
     return model, v
 
@@ -217,19 +242,19 @@ def _weights(
     capacity: bool,
     notes: list[str],
 ) -> None:
-    """A weight tensor is read from DRAM once per core that uses it; optionally it must fit."""
-    graph, acc = problem.graph, problem.acc
+    """Which cores hold which weight tensors, for the capacity constraints.
+
+    DRAM reads of weights are counted once per tensor (in the constant part): the scheduler
+    broadcasts a weight read to every core that needs it at the same time.
+    """
+    graph = problem.graph
     has_w = graph.weight >= 0
     pairs = np.unique(np.stack([graph.weight[has_w], graph.group[has_w]], axis=1), axis=0)
-    pj = acc.dram.read_pj_per_bit
     for w in np.unique(pairs[:, 0]).tolist():
-        bits = int(graph.weight_bits[w])
         for g in pairs[pairs[:, 0] == w, 1].tolist():
             for c in data.candidates[g]:
                 if (w, c) not in v.used:
                     v.used[(w, c)] = model.new_bool_var(f"u{w}_{c}")
-                    v.energy.append((v.used[(w, c)], bits * pj))
-                    v.dram_bits.append((v.used[(w, c)], bits))
                 model.add_implication(v.x[(g, c)], v.used[(w, c)])
     if capacity:
         _capacity(model, v, problem, notes)
@@ -266,18 +291,14 @@ def _weight_capacity(core: Any) -> int:
 def _dram_time(
     model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, makespan: Any
 ) -> None:
-    """The DRAM port(s) must carry every weight read plus the graph inputs and outputs."""
-    from fuseflow.search.bounds import unavoidable_dram_bits
-
-    graph, dram = problem.graph, problem.acc.dram
+    """The DRAM port(s) must carry every weight and graph input once and every graph output."""
+    dram = problem.acc.dram
     reads, writes = unavoidable_dram_bits(problem)
-    fixed_reads = reads - int(graph.weight_bits[np.unique(graph.weight[graph.weight >= 0])].sum())
-    weight_reads = sum(lit * bits for lit, bits in v.dram_bits)
     if dram.ports == "shared":
         bw = min(dram.read_bw_bits, dram.write_bw_bits)
-        model.add(makespan * bw >= weight_reads + fixed_reads + writes)
+        model.add(makespan * bw >= reads + writes)
     else:
-        model.add(makespan * dram.read_bw_bits >= weight_reads + fixed_reads)
+        model.add(makespan * dram.read_bw_bits >= reads)
         model.add(makespan * dram.write_bw_bits >= writes)
 
 
