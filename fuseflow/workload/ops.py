@@ -151,6 +151,62 @@ def conv(
     return _layer(name, op_type, "conv", dims, operands, prec, {**attrs, "group": group})
 
 
+def conv_transpose(
+    name: str,
+    x: Ref,
+    w: Ref,
+    y: Ref,
+    *,
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    pads: Sequence[int],
+    group: int = 1,
+    prec: Precisions = DEFAULT_PRECISIONS,
+    op_type: str = "ConvTranspose",
+) -> Layer:
+    """A transposed conv as a *scatter*: ``OY, OX`` run over the **input** positions.
+
+    ``O[B, G*K+K', sy*OY+dy*FY-pad_top, sx*OX+dx*FX-pad_left] += I[B, G*C+C', OY, OX]
+    * W[G*C+C', K', FY, FX]``; every loop point is a real MAC (no inserted zeros). Output
+    indices outside the tensor (cropped by ``pads``) are discarded. ``attrs["scatter"]``.
+    """
+    nsp = len(x.shape) - 2
+    if nsp not in (1, 2) or len(y.shape) != nsp + 2 or len(w.shape) != nsp + 2:
+        raise ShapeMismatch(f"conv needs 1-D or 2-D NC(H)W tensors, got {x.shape}, {w.shape}")
+    b, c_in = x.shape[:2]
+    c_out = y.shape[1]
+    if c_in % group or w.shape[0] != c_in or w.shape[1] * group != c_out:
+        raise ShapeMismatch(f"group {group} does not fit {c_in} in / {c_out} out channels")
+    k, c = c_out // group, c_in // group
+    spatial = list(zip(("OY", "OX")[-nsp:], ("FY", "FX")[-nsp:], strict=True))
+    dims = [("B", b)] + ([("G", group)] if group > 1 else []) + [("K", k), ("C", c)]
+    dims += [(o, n) for (o, _), n in zip(spatial, x.shape[2:], strict=True)]
+    dims += [(f, n) for (_, f), n in zip(spatial, w.shape[2:], strict=True)]
+
+    def channel(inner: str, size: int) -> AxisMap:
+        return AxisMap((("G", size), (inner, 1))) if group > 1 else AxisMap.of(inner)
+
+    out_axes = [
+        AxisMap(((o, strides[i]), (f, dilations[i])), -pads[i]) for i, (o, f) in enumerate(spatial)
+    ]
+    operands = {
+        "I": _operand(
+            x,
+            [AxisMap.of("B"), channel("C", c), *[AxisMap.of(o) for o, _ in spatial]],
+            prec.input_bits,
+        ),
+        "W": _operand(
+            w,
+            [channel("C", c), AxisMap.of("K"), *[AxisMap.of(f) for _, f in spatial]],
+            prec.weight_bits,
+        ),
+        "O": _operand(y, [AxisMap.of("B"), channel("K", k), *out_axes], prec.output_bits),
+    }
+    attrs = {"strides": tuple(strides), "dilations": tuple(dilations), "pads": tuple(pads)}
+    return _layer(name, op_type, "conv", dims, operands, prec,
+                  {**attrs, "group": group, "scatter": True})  # fmt: skip
+
+
 def pool(
     name: str,
     x: Ref,

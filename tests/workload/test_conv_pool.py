@@ -78,3 +78,15 @@ def test_global_average_pool_kernel_is_the_feature_map():
     layer = load(model([node], {"x": (2, 32, 7, 9)}, ["y"])).layer("gap")
     assert layer.sizes == {"B": 2, "K": 32, "OY": 1, "OX": 1, "FY": 7, "FX": 9}
     assert layer.macs == 2 * 32 * 7 * 9
+
+
+def test_conv_transpose_is_a_scatter_over_input_positions():
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", kernel_shape=[3, 4],
+                            strides=[2, 2], pads=[1, 1, 0, 1])  # fmt: skip
+    layer = load(model([node], {"x": (1, 6, 5, 7)}, ["y"], [stub("w", (6, 2, 3, 4))])).layer("up")
+    # OH = 2*(5-1) + 3 - 1 - 0 = 10; OW = 2*(7-1) + 4 - 1 - 1 = 14 (output tensor, not loop dims)
+    assert layer.sizes == {"B": 1, "K": 2, "C": 6, "OY": 5, "OX": 7, "FY": 3, "FX": 4}
+    assert layer.macs == 2 * 6 * 5 * 7 * 3 * 4  # real MACs only, no inserted zeros
+    assert layer.operands["O"].axes[2] == AxisMap((("OY", 2), ("FY", 1)), -1)
+    assert layer.operands["W"].axes[:2] == (AxisMap.of("C"), AxisMap.of("K"))
+    assert layer.attrs["scatter"] is True

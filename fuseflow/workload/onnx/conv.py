@@ -55,6 +55,33 @@ def convert_conv(n: NodeView) -> list[Node]:
     return [layer]
 
 
+def convert_conv_transpose(n: NodeView) -> list[Node]:
+    x, w, y = n.ref(0), n.ref(1), n.out()
+    nsp = len(x.shape) - 2
+    if nsp not in (1, 2):
+        raise n.error(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
+    kernel = n.ints("kernel_shape", w.shape[2:])
+    strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
+    pads = n.ints("pads", [0] * 2 * nsp)
+    if str(n.attr("auto_pad", "NOTSET")) not in ("NOTSET", "") or n.attr("output_shape"):
+        begins = []
+        extra = n.ints("output_padding", [0] * nsp)
+        for i in range(nsp):
+            total = strides[i] * (x.shape[2 + i] - 1) + extra[i] + (kernel[i] - 1) * dilations[i]
+            total += 1 - y.shape[2 + i]
+            upper = str(n.attr("auto_pad", "SAME_UPPER")) != "SAME_LOWER"
+            begins.append(total // 2 if upper else total - total // 2)
+        pads = (*begins, *begins)
+    try:
+        layer = ops.conv_transpose(
+            n.name, x, w, y, strides=strides, dilations=dilations, pads=pads,
+            group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
+        )  # fmt: skip
+    except ShapeMismatch as exc:
+        raise n.error(str(exc)) from None
+    return [layer]
+
+
 def convert_pool(n: NodeView) -> list[Node]:
     x, y = n.ref(0), n.out()
     if len(x.shape) != 4:
@@ -79,6 +106,7 @@ def convert_pool(n: NodeView) -> list[Node]:
 
 CONVERTERS = {
     "Conv": convert_conv,
+    "ConvTranspose": convert_conv_transpose,
     **{op: convert_pool for op in ("MaxPool", "AveragePool", "LpPool")},
     **{op: convert_pool for op in ("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool")},
 }
