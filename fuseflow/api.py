@@ -16,14 +16,16 @@ from typing import Any
 import numpy as np
 
 from fuseflow.cost.table import CostTable
-from fuseflow.errors import FuseflowError
+from fuseflow.errors import FuseflowError, InputError
 from fuseflow.hardware.model import Accelerator
-from fuseflow.report.inputs import load_hardware, load_run_mapping, run_inputs
+from fuseflow.report.inputs import check_hashes, load_hardware, load_run_mapping, run_inputs
 from fuseflow.report.plots import write_plots
-from fuseflow.report.result import make_result, save_result
+from fuseflow.report.restore import schedule_from_result
+from fuseflow.report.result import load_result, make_result, save_result
 from fuseflow.report.schema import Result, RunInputs
 from fuseflow.schedule.scheduler import ScheduleOptions, schedule
 from fuseflow.schedule.types import Schedule
+from fuseflow.schedule.validator import validate_schedule
 from fuseflow.search.greedy import greedy_allocation
 from fuseflow.tiling.build import build_cn_graph
 from fuseflow.tiling.graph import CNGraph
@@ -125,23 +127,19 @@ def check_schedule(prep: Prepared, sched: Schedule) -> None:
 
 
 def validate(prep: Prepared, sched: Schedule) -> list[str]:
-    """The violations ``schedule/validator.py`` finds (none checked until it lands)."""
-    try:
-        from fuseflow.schedule.validator import validate_schedule  # type: ignore[import-not-found]
-    except ImportError:
-        return []
+    """The violations the independent validator (``schedule/validator.py``) finds."""
     return validate_schedule(prep.graph, prep.accelerator, prep.costs, sched)
 
 
 def cost_table(graph: CNGraph, acc: Accelerator, *, cache: Any = None) -> CostTable:
     """The cost step (``cost/build.py``); a direct per-shape evaluation until it lands."""
     try:
-        from fuseflow.cost.build import build_cost_table  # type: ignore[import-not-found]
+        from fuseflow.cost.build import build_cost_table
     except ImportError:
         return _direct_costs(graph, acc)
     if cache is None:
-        return build_cost_table(graph, acc)  # type: ignore[no-any-return]
-    return build_cost_table(graph, acc, cache=cache)  # type: ignore[no-any-return]
+        return build_cost_table(graph, acc)
+    return build_cost_table(graph, acc, cache=cache)
 
 
 def _direct_costs(graph: CNGraph, acc: Accelerator) -> CostTable:
@@ -165,3 +163,49 @@ def _spec(path: str | None, spec: str) -> str:
 
 def _quiet(_: str) -> None:
     return None
+
+
+def check_result(path: str | Path, *, cache: Any = None) -> list[str]:
+    """Independently re-check a saved result: reload its inputs (hashes must match), rebuild
+    the CN graph and costs, and validate the schedule it records. Empty list = valid."""
+    result = load_result(path)
+    changed = check_hashes(result.inputs)
+    if changed:
+        raise InputError("; ".join(changed), where=str(path))
+    prep = prepare(result.inputs, cache=cache)
+    problems = _same_graph(result, prep.graph)
+    if problems:
+        return problems
+    if result.inputs.allocation and len(result.inputs.allocation) != prep.graph.n_groups:
+        return [
+            f"allocation has {len(result.inputs.allocation)} groups, graph has "
+            f"{prep.graph.n_groups}"
+        ]
+    sched = schedule_from_result(result)
+    problems += validate(prep, sched)
+    problems += _totals_agree(result, sched)
+    return problems
+
+
+def _same_graph(result: Result, graph: CNGraph) -> list[str]:
+    names = [la.name for la in result.layers]
+    if names != list(graph.layers):
+        return ["the result's layers differ from the rebuilt workload's"]
+    if result.cns.layer != graph.layer.tolist() or result.cns.tile != graph.tile.tolist():
+        return [f"the result's {len(result.cns.layer)} CNs differ from the {graph.n} rebuilt CNs"]
+    if result.cns.group != graph.group.tolist():
+        return ["the result's CN groups differ from the rebuilt graph's"]
+    return []
+
+
+def _totals_agree(result: Result, sched: Schedule) -> list[str]:
+    out = []
+    e = result.energy
+    if not np.isclose(sched.energy.total_pj, e.total_pj, rtol=1e-9):
+        out.append(f"energy parts sum to {sched.energy.total_pj} pJ, total says {e.total_pj} pJ")
+    if not np.isclose(result.totals.energy_pj, e.total_pj, rtol=1e-9):
+        out.append("totals.energy_pj differs from energy.total_pj")
+    ends = [int(sched.cn_end.max(initial=0)), int(sched.tr_end.max(initial=0))]
+    if result.totals.latency_cycles != max(ends):
+        out.append(f"latency {result.totals.latency_cycles} is not the last end {max(ends)}")
+    return out

@@ -1,0 +1,85 @@
+"""Shipped run examples: ``examples/NAME.yaml`` files naming a workload, hardware and mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+import fuseflow
+from fuseflow.errors import InputError
+
+# A source checkout or an editable install keeps examples/ beside the package folder.
+DEFAULT_EXAMPLES_DIR = Path(fuseflow.__file__).resolve().parent.parent / "examples"
+
+
+class _ExampleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str
+    workload: str
+    hardware: str
+    mapping: str | None = None
+    stacks: str | None = None
+    prefetch_weights: bool = False
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example with its input paths resolved (library names and zoo: specs kept as given)."""
+
+    name: str
+    description: str
+    workload: str
+    hardware: str
+    mapping: str | None
+    stacks: str | None
+    prefetch_weights: bool
+
+
+def list_examples(examples_dir: Path | None = None) -> list[Example]:
+    folder = examples_dir or DEFAULT_EXAMPLES_DIR
+    if not folder.is_dir():
+        raise InputError(
+            "no examples folder (pass --examples-dir PATH/TO/examples)", where=str(folder)
+        )
+    return [load_example(p.stem, folder) for p in sorted(folder.glob("*.yaml")) if _is_example(p)]
+
+
+def load_example(name: str, examples_dir: Path | None = None) -> Example:
+    folder = examples_dir or DEFAULT_EXAMPLES_DIR
+    path = folder / f"{name}.yaml"
+    if not path.is_file() or not _is_example(path):
+        known = ", ".join(e.name for e in list_examples(folder)) if folder.is_dir() else ""
+        raise InputError(f"no example named {name!r} (examples: {known})", where="--example")
+    try:
+        spec = _ExampleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (ValidationError, yaml.YAMLError) as exc:
+        msg = f"not a valid example file: {exc}".splitlines()[0]
+        raise InputError(msg, where=str(path)) from None
+    return Example(
+        name=name,
+        description=" ".join(spec.description.split()),
+        workload=_local(folder, spec.workload),
+        hardware=_local(folder, spec.hardware),
+        mapping=None if spec.mapping is None else _local(folder, spec.mapping),
+        stacks=spec.stacks,
+        prefetch_weights=spec.prefetch_weights,
+    )
+
+
+def _is_example(path: Path) -> bool:
+    """Example files have a ``description`` and a ``workload``; mappings in the folder do not."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and "description" in data and "workload" in data
+
+
+def _local(folder: Path, spec: str) -> str:
+    """A path relative to the examples folder when such a file exists, else the spec as is."""
+    candidate = folder / spec
+    return str(candidate) if candidate.is_file() else spec
