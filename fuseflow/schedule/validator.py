@@ -126,7 +126,8 @@ def _check_cores(v: _View, topo: Topology) -> list[str]:
     by_group: dict[int, set[int]] = defaultdict(set)
     for grp, c in zip(g.group.tolist(), v.core.tolist(), strict=True):
         by_group[grp].add(c)
-    out += [f"group {k} is split over cores {sorted(cs)}" for k, cs in by_group.items() if len(cs) > 1]
+    split = [(k, sorted(cs)) for k, cs in by_group.items() if len(cs) > 1]
+    out += [f"group {k} is split over cores {cs}" for k, cs in split]
     return out
 
 
@@ -229,8 +230,8 @@ def _check_transfers(v: _View, topo: Topology) -> list[str]:
     s, out = v.s, []
     n_res = len(topo.resources)
     dur = s.tr_end - s.tr_start
-    for t in np.flatnonzero(dur < 0).tolist():
-        out.append(f"transfer {t} ends before it starts")
+    for t in np.flatnonzero((dur < 0) | (s.tr_start < 0)).tolist():
+        out.append(f"transfer {t} runs from {s.tr_start[t]} to {s.tr_end[t]}")
     slow = np.flatnonzero(s.tr_bits > s.tr_bw_bits * np.maximum(dur, 0) + 1)
     out += [f"transfer {t}: {s.tr_bits[t]} bits cannot move in {dur[t]} cycles" for t in slow]
     res = s.tr_res.astype(np.int64)
@@ -265,7 +266,7 @@ def _check_memory(v: _View, topo: Topology) -> list[str]:
         if cap is None:
             out.append(f"memory timeline {tl.name!r} names no memory of the accelerator")
         elif cap != tl.capacity_bits:
-            out.append(f"memory {tl.name!r}: capacity {tl.capacity_bits} but the hardware has {cap}")
+            out.append(f"memory {tl.name!r}: capacity {tl.capacity_bits}, hardware says {cap}")
         if np.any(np.diff(tl.times) < 0):
             out.append(f"memory {tl.name!r}: timeline times go backwards")
         limit = tl.capacity_bits if cap is None else cap
@@ -285,7 +286,7 @@ def _check_memory(v: _View, topo: Topology) -> list[str]:
                     f"memory {tl.name!r}: at cycle {times[k]} at least {need[k]} bits are "
                     f"resident but the timeline shows {shown[k]}"
                 )
-    for name, (times, need) in lower.items():
+    for name, (_, need) in lower.items():
         cap = v.capacity(name)
         if cap is not None and need.size and need.max() > cap:
             out.append(f"memory {name!r}: at least {need.max()} bits resident (capacity {cap})")
@@ -323,8 +324,14 @@ def _occupancy_lower_bound(v: _View) -> dict[str, tuple[NDArray[np.int64], NDArr
         roles = {v.mem(dst, "W")} if kind == TensorKind.WEIGHT else {v.mem(dst, "I")}
         if kind == TensorKind.CN_OUTPUT and v.mem(dst, "W") != v.mem(dst, "I"):
             continue  # which of the two memories receives it is not recorded
-        hold(roles.pop(), kind, int(s.tr_tensor[t]), int(s.tr_start[t]), int(s.tr_end[t]),
-             int(s.tr_bits[t]))
+        hold(
+            roles.pop(),
+            kind,
+            int(s.tr_tensor[t]),
+            int(s.tr_start[t]),
+            int(s.tr_end[t]),
+            int(s.tr_bits[t]),
+        )
     return _sweep(spans)
 
 
@@ -372,8 +379,12 @@ def _check_energy(v: _View, topo: Topology) -> list[str]:
     owner = np.repeat(np.arange(s.n_transfers), np.diff(s.tr_res_ptr))
     moved = s.tr_res_ptr[1:] > s.tr_res_ptr[:-1]  # rows without resources share another's bits
     bits = s.tr_bits.astype(np.float64)
-    fetch = np.isin(s.tr_kind, [TransferKind.WEIGHT_FETCH, TransferKind.INPUT_FETCH,
-                                TransferKind.REFETCH]) & moved
+    fetch = (
+        np.isin(
+            s.tr_kind, [TransferKind.WEIGHT_FETCH, TransferKind.INPUT_FETCH, TransferKind.REFETCH]
+        )
+        & moved
+    )
     rd, wr = acc.dram.read_pj_per_bit, acc.dram.write_pj_per_bit
     expect = {
         "mac_pj": v.mac.sum(),

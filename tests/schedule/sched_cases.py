@@ -42,7 +42,12 @@ def accelerator(
     write_pj_per_bit: float = 2.0,
 ) -> Accelerator:
     dram = Dram(
-        "dram", BIG, dram_bw, dram_bw, read_pj_per_bit * dram_bw, write_pj_per_bit * dram_bw,
+        "dram",
+        BIG,
+        dram_bw,
+        dram_bw,
+        read_pj_per_bit * dram_bw,
+        write_pj_per_bit * dram_bw,
         ports=ports,  # type: ignore[arg-type]
     )
     return Accelerator(
@@ -188,8 +193,13 @@ def rows(sched: Schedule) -> list[tuple[int, int, int, int, int, int]]:
     return [
         (int(k), int(t), int(a), int(b), int(s), int(e))
         for k, t, a, b, s, e in zip(
-            sched.tr_kind, sched.tr_tensor, sched.tr_src, sched.tr_dst,
-            sched.tr_start, sched.tr_end, strict=True,
+            sched.tr_kind,
+            sched.tr_tensor,
+            sched.tr_src,
+            sched.tr_dst,
+            sched.tr_start,
+            sched.tr_end,
+            strict=True,
         )
     ]
 

@@ -19,7 +19,10 @@ def test_two_layers_on_two_cores() -> None:
     g = graph([CN(out_bits=80), CN(layer=1, shape=1, out_bits=40, graph_output=True)], [(0, 1, 80)])
     s = run(g, acc, costs(acc, [100, 50]), [0, 1])
     assert times(s) == [(0, 100), (110, 160)]
-    assert rows(s) == [(K.CORE_TO_CORE, 0, 0, 1, 100, 110), (K.OUTPUT_WRITEBACK, 1, 1, DRAM, 160, 163)]
+    assert rows(s) == [
+        (K.CORE_TO_CORE, 0, 0, 1, 100, 110),
+        (K.OUTPUT_WRITEBACK, 1, 1, DRAM, 160, 163),
+    ]
     assert s.latency_cycles == 163
     assert s.energy.link_pj == pytest.approx(8.0)  # 80 bits x 0.1 pJ
     assert s.energy.output_writeback_pj == pytest.approx(80.0)  # 40 bits x 2 pJ
@@ -73,21 +76,31 @@ def test_memory_full_forces_eviction_and_refetch() -> None:
     assert s.energy.dram_fetch_pj == pytest.approx(60.0)  # 60 bits x 1 pJ
     tl = s.memories[0]
     assert list(zip(tl.times.tolist(), tl.usage_bits.tolist(), strict=True)) == [
-        (0, 60), (26, 80), (36, 60), (42, 80), (52, 0)
+        (0, 60),
+        (26, 80),
+        (36, 60),
+        (42, 80),
+        (52, 0),
     ]
 
 
-@pytest.mark.parametrize(("ports", "fetch", "cn1", "latency"), [
-    ("shared", (15, 25), (25, 35), 35),  # the write-back [5,15) holds the only port
-    ("separate", (0, 10), (10, 20), 20),  # reads and writes have a port each
-])
+@pytest.mark.parametrize(
+    ("ports", "fetch", "cn1", "latency"),
+    [
+        ("shared", (15, 25), (25, 35), 35),  # the write-back [5,15) holds the only port
+        ("separate", (0, 10), (10, 20), 20),  # reads and writes have a port each
+    ],
+)
 def test_dram_ports(ports: str, fetch: tuple[int, int], cn1: tuple[int, int], latency: int) -> None:
     # B: CN0 [0,5) writes 160 bits to DRAM at 16 b/c [5,15). A: CN1 needs a 160-bit weight.
     acc = accelerator([core("A"), core("B")], ports=ports)
     g = graph([CN(out_bits=160, graph_output=True), CN(shape=1, weight=0)], weight_bits=[160])
     s = run(g, acc, costs(acc, [5, 10]), [1, 0])
     assert times(s) == [(0, 5), cn1]
-    assert rows(s) == [(K.OUTPUT_WRITEBACK, 0, 1, DRAM, 5, 15), (K.WEIGHT_FETCH, 0, DRAM, 0, *fetch)]
+    assert rows(s) == [
+        (K.OUTPUT_WRITEBACK, 0, 1, DRAM, 5, 15),
+        (K.WEIGHT_FETCH, 0, DRAM, 0, *fetch),
+    ]
     assert s.latency_cycles == latency
 
 
@@ -142,8 +155,9 @@ def test_shared_l1_needs_no_transfer() -> None:
     assert [m.name for m in s.memories] == ["shared:l1:A+B"]
 
 
-@pytest.mark.parametrize(("broadcast", "second", "cn2"), [(True, (10, 20), (20, 30)),
-                                                          (False, (20, 30), (30, 40))])
+@pytest.mark.parametrize(
+    ("broadcast", "second", "cn2"), [(True, (10, 20), (20, 30)), (False, (20, 30), (30, 40))]
+)
 def test_broadcast_on_a_bus(broadcast: bool, second: tuple[int, int], cn2: tuple[int, int]) -> None:
     # A's 80 bits go to B and C over one 8 b/c bus: one transfer [10,20) serves both.
     acc = accelerator([core("A"), core("B"), core("C")], buses=[(("A", "B", "C"), 8)], link_pj=0.5)
