@@ -102,7 +102,10 @@ def problems(draw: st.DrawFn) -> tuple[CNGraph, Accelerator, CostTable, list[int
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
-def test_every_schedule_is_valid(p: tuple[CNGraph, Accelerator, CostTable, list[int], ScheduleOptions]) -> None:
+Problem = tuple[CNGraph, Accelerator, CostTable, list[int], ScheduleOptions]
+
+
+def test_every_schedule_is_valid(p: Problem) -> None:
     g, acc, table, alloc, opts = p
     try:
         run_checked(g, acc, table, alloc, opts)  # asserts validate_schedule(...) == []
@@ -159,7 +162,7 @@ def test_validator_catches_corruption(corrupt, message: str) -> None:  # type: i
 
 
 def test_energy_parts_must_sum() -> None:
-    g, acc, table, sched = _chain()
+    sched = _chain()[3]
     assert isinstance(sched.energy, EnergyBreakdown)
     assert sched.energy_pj == pytest.approx(sum(
         getattr(sched.energy, f) for f in EnergyBreakdown.__dataclass_fields__
