@@ -129,31 +129,7 @@ def _system(
     path: Path, data: dict[str, Any], spatial: dict[str, Any] | None, warnings: list[str]
 ) -> tuple[dict[str, Any], list[str]]:
     where = str(path)
-    cores_in = data.get("cores")
-    if not isinstance(cores_in, dict) or not cores_in:
-        raise InputError("'cores' must map core ids to core files", where=f"{where}: cores")
-    types: dict[str, dict[str, Any]] = {}
-    type_of: dict[Path, str] = {}
-    cores: list[dict[str, Any]] = []
-    for cid in sorted(cores_in, key=lambda k: int(k)):
-        file = _core_file(path, str(cores_in[cid]), warnings)
-        if file not in type_of:
-            core_data = _read(file, warnings)
-            core, extra_dram = zz.convert_core(
-                core_data, str(file), spatial, warnings, _kind(file, core_data)
-            )
-            if extra_dram is not None:
-                warnings.append(
-                    f"{file}: its DRAM level is dropped (the system's offchip_core is used)"
-                )
-            name = _type_name(file)
-            while name in types:
-                name += "_"
-            core["description"] = f"ZigZag core {core['name']!r} from {file.name}"
-            core["name"] = name
-            types[name] = core
-            type_of[file] = name
-        cores.append({"name": f"core{int(cid)}", "type": type_of[file]})
+    types, cores = _cores(path, data.get("cores"), spatial, warnings)
     notes: list[str] = []
     if data.get("offchip_core"):
         off = _core_file(path, str(data["offchip_core"]), warnings)
@@ -176,6 +152,36 @@ def _system(
     if shared:
         system["shared_memories"] = shared
     return system, notes
+
+
+def _cores(
+    path: Path, cores_in: Any, spatial: dict[str, Any] | None, warnings: list[str]
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """One core type per distinct core file, and the cores ``core{id}`` in id order."""
+    ids = list(cores_in) if isinstance(cores_in, dict) else []
+    if not ids or not all(str(k).isdigit() for k in ids):
+        raise InputError("'cores' must map integer core ids to core files", where=f"{path}: cores")
+    types: dict[str, dict[str, Any]] = {}
+    type_of: dict[Path, str] = {}
+    cores: list[dict[str, Any]] = []
+    for cid in sorted(ids, key=int):
+        file = _core_file(path, str(cores_in[cid]), warnings)
+        if file not in type_of:
+            core_data = _read(file, warnings)
+            core, extra_dram = zz.convert_core(
+                core_data, str(file), spatial, warnings, _kind(file, core_data)
+            )
+            if extra_dram is not None:
+                warnings.append(f"{file}: its DRAM level is dropped (the offchip_core is used)")
+            name = _type_name(file)
+            while name in types:
+                name += "_"
+            core["description"] = f"ZigZag core {core['name']!r} from {file.name}"
+            core["name"] = name
+            types[name] = core
+            type_of[file] = name
+        cores.append({"name": f"core{int(cid)}", "type": type_of[file]})
+    return types, cores
 
 
 def _core_file(system: Path, name: str, warnings: list[str]) -> Path:

@@ -48,11 +48,32 @@ class Topology:
 
 def build_topology(acc: Accelerator) -> Topology:
     """Resources and shortest-hop routes (ties broken by declaration order; deterministic)."""
+    n = len(acc.cores)
+    resources, adjacency = _interconnect(acc)
+    read_port, write_port = _dram_ports(acc, resources)
+    paths = [_shortest_paths(adjacency, s) for s in range(n)]
+    dram_reads, dram_writes = _dram_routes(acc, paths, read_port, write_port)
+    routes: dict[tuple[int, int], Route] = {}
+    for s in range(n):
+        for d in range(n):
+            if s == d:
+                routes[(s, d)] = Route(())
+            elif d in paths[s]:
+                routes[(s, d)] = Route(paths[s][d])
+            else:
+                both = dram_writes[s].resources + dram_reads[d].resources
+                routes[(s, d)] = Route(both, via_dram=True)
+    return Topology(tuple(resources), routes, tuple(dram_reads), tuple(dram_writes))
+
+
+Adjacency = list[list[tuple[int, int]]]  # core -> (neighbour, resource index), declaration order
+
+
+def _interconnect(acc: Accelerator) -> tuple[list[Resource], Adjacency]:
+    """One resource per directed link and per bus; a bus connects every pair of its cores."""
     resources: list[Resource] = []
     index = acc.core_index
-    n = len(acc.cores)
-    # adjacency: core -> list of (neighbour, resource index), in declaration order
-    adjacency: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    adjacency: Adjacency = [[] for _ in acc.cores]
     for link in acc.links:
         for end in (link.src, link.dst):
             if end not in index:
@@ -67,22 +88,30 @@ def build_topology(acc: Accelerator) -> Topology:
         members = [index[c] for c in bus.cores]
         for a in members:
             adjacency[a].extend((b, len(resources) - 1) for b in members if b != a)
+    return resources, adjacency
 
+
+def _dram_ports(acc: Accelerator, resources: list[Resource]) -> tuple[int, int]:
+    """Append the DRAM port resource(s); return the (read, write) resource indices."""
     dram = acc.dram
     if dram.ports == "shared":
         bw = min(dram.read_bw_bits, dram.write_bw_bits)
         resources.append(Resource(f"{dram.name} port", "dram", bw))
-        read_port = write_port = len(resources) - 1
-    else:
-        resources.append(Resource(f"{dram.name} read", "dram_read", dram.read_bw_bits))
-        read_port = len(resources) - 1
-        resources.append(Resource(f"{dram.name} write", "dram_write", dram.write_bw_bits))
-        write_port = len(resources) - 1
+        return len(resources) - 1, len(resources) - 1
+    resources.append(Resource(f"{dram.name} read", "dram_read", dram.read_bw_bits))
+    resources.append(Resource(f"{dram.name} write", "dram_write", dram.write_bw_bits))
+    return len(resources) - 2, len(resources) - 1
 
-    paths = [_shortest_paths(adjacency, s) for s in range(n)]
+
+def _dram_routes(
+    acc: Accelerator, paths: list[dict[int, tuple[int, ...]]], read_port: int, write_port: int
+) -> tuple[list[Route], list[Route]]:
+    """Per core, DRAM -> core and core -> DRAM through the nearest core attached to DRAM."""
+    index = acc.core_index
     for name in acc.dram_cores or ():
         if name not in index:
             raise InputError(f"DRAM is attached to unknown core {name!r}", where=acc.source)
+    n = len(acc.cores)
     attached = set(range(n)) if acc.dram_cores is None else {index[c] for c in acc.dram_cores}
     dram_reads: list[Route] = []
     dram_writes: list[Route] = []
@@ -96,21 +125,10 @@ def build_topology(acc: Accelerator) -> Topology:
             raise InputError(f"DRAM cannot reach core {acc.cores[core].name!r}", where=acc.source)
         dram_reads.append(Route((read_port, *from_gateway)))
         dram_writes.append(Route((*to_gateway, write_port)))
-
-    routes: dict[tuple[int, int], Route] = {}
-    for s in range(n):
-        for d in range(n):
-            if s == d:
-                routes[(s, d)] = Route(())
-            elif d in paths[s]:
-                routes[(s, d)] = Route(paths[s][d])
-            else:
-                both = dram_writes[s].resources + dram_reads[d].resources
-                routes[(s, d)] = Route(both, via_dram=True)
-    return Topology(tuple(resources), routes, tuple(dram_reads), tuple(dram_writes))
+    return dram_reads, dram_writes
 
 
-def _shortest_paths(adjacency: list[list[tuple[int, int]]], src: int) -> dict[int, tuple[int, ...]]:
+def _shortest_paths(adjacency: Adjacency, src: int) -> dict[int, tuple[int, ...]]:
     """Breadth-first search: for each reachable core, the resources on a fewest-hop path."""
     paths: dict[int, tuple[int, ...]] = {src: ()}
     queue = deque([src])
