@@ -100,11 +100,11 @@ def problems(draw: st.DrawFn) -> tuple[CNGraph, Accelerator, CostTable, list[int
     return g, acc, table, alloc, opts
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
 Problem = tuple[CNGraph, Accelerator, CostTable, list[int], ScheduleOptions]
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
 def test_every_schedule_is_valid(p: Problem) -> None:
     g, acc, table, alloc, opts = p
     try:
@@ -139,20 +139,42 @@ def _shift(a: np.ndarray, i: int, by: int) -> np.ndarray:
     [
         (lambda s: replace(s, cn_start=_shift(s.cn_start, 1, -20)), "before predecessor"),
         (lambda s: replace(s, cn_end=_shift(s.cn_end, 1, -5)), "< its latency"),
-        (lambda s: replace(s, cn_start=_shift(s.cn_start, 2, -12), cn_end=_shift(s.cn_end, 2, -12)),
-         "overlap on core"),
+        (
+            lambda s: replace(
+                s, cn_start=_shift(s.cn_start, 2, -12), cn_end=_shift(s.cn_end, 2, -12)
+            ),
+            "overlap on core",
+        ),
         (lambda s: replace(s, cn_core=np.asarray([0, 0, 1], dtype=np.int32)), "never brought"),
         (lambda s: replace(s, tr_bw_bits=s.tr_bw_bits * 4), "exceeds its bandwidth"),
-        (lambda s: replace(s, tr_start=_shift(s.tr_start, 1, -8), tr_end=_shift(s.tr_end, 1, -8)),
-         "before it is produced"),
+        (
+            lambda s: replace(
+                s, tr_start=_shift(s.tr_start, 1, -8), tr_end=_shift(s.tr_end, 1, -8)
+            ),
+            "before it is produced",
+        ),
         (lambda s: replace(s, energy=replace(s.energy, link_pj=s.energy.link_pj + 7.0)), "link_pj"),
         (lambda s: replace(s, latency_cycles=1), "before the last event"),
-        (lambda s: replace(s, memories=tuple(
-            MemoryTimeline(m.name, m.cores, m.capacity_bits, m.times, m.usage_bits * 0)
-            for m in s.memories)), "timeline shows"),
-        (lambda s: replace(s, memories=tuple(
-            MemoryTimeline(m.name, m.cores, m.capacity_bits, m.times, m.usage_bits + 5000)
-            for m in s.memories)), "capacity"),
+        (
+            lambda s: replace(
+                s,
+                memories=tuple(
+                    MemoryTimeline(m.name, m.cores, m.capacity_bits, m.times, m.usage_bits * 0)
+                    for m in s.memories
+                ),
+            ),
+            "timeline shows",
+        ),
+        (
+            lambda s: replace(
+                s,
+                memories=tuple(
+                    MemoryTimeline(m.name, m.cores, m.capacity_bits, m.times, m.usage_bits + 5000)
+                    for m in s.memories
+                ),
+            ),
+            "capacity",
+        ),
     ],
 )
 def test_validator_catches_corruption(corrupt, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -164,6 +186,6 @@ def test_validator_catches_corruption(corrupt, message: str) -> None:  # type: i
 def test_energy_parts_must_sum() -> None:
     sched = _chain()[3]
     assert isinstance(sched.energy, EnergyBreakdown)
-    assert sched.energy_pj == pytest.approx(sum(
-        getattr(sched.energy, f) for f in EnergyBreakdown.__dataclass_fields__
-    ))
+    assert sched.energy_pj == pytest.approx(
+        sum(getattr(sched.energy, f) for f in EnergyBreakdown.__dataclass_fields__)
+    )
