@@ -34,10 +34,15 @@ def import_stream(path: Path, zigzag_mapping: Path | None = None) -> ImportResul
     spatial = None
     if zigzag_mapping is not None:
         spatial = zz.default_spatial_mapping(_read(zigzag_mapping, warnings), str(zigzag_mapping))
-    if isinstance(data, dict) and "cores" in data:
-        system, notes = _system(path, data, spatial, warnings)
-    else:
-        system, notes = _single(path, data, spatial, warnings)
+    try:
+        if isinstance(data, dict) and "cores" in data:
+            system, notes = _system(path, data, spatial, warnings)
+        else:
+            system, notes = _single(path, data, spatial, warnings)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a structure neither Stream nor ZigZag would accept: report it, never a traceback
+        msg = f"unexpected content for a Stream/ZigZag file ({exc!r})"
+        raise InputError(msg, where=str(path)) from None
     header = [f"# Imported from {path.name} by `fuseflow hardware import-stream`.", *notes]
     text = "\n".join(f"# {n}" if not n.startswith("#") else n for n in header) + "\n"
     text += yaml.dump(system, Dumper=_Dumper, sort_keys=False, width=100)

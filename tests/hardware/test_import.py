@@ -194,3 +194,15 @@ def test_cli_import_of_missing_core_file_exits_2(tmp_path, capsys):
     bad.write_text("name: s\ncores: {0: nowhere.yaml}\ncore_connectivity: []\nbandwidth: 8\n")
     assert main(["hardware", "import-stream", str(bad), "--out", str(tmp_path / "o.yaml")]) == 2
     assert "nowhere.yaml" in capsys.readouterr().err
+
+
+def test_garbage_zigzag_file_is_a_located_error(tmp_path):
+    bad = tmp_path / "core.yaml"
+    bad.write_text("name: c\nmemories: [1, 2]\noperational_array: {dimensions: [D1], sizes: [4]}\n")
+    with pytest.raises(InputError, match=r"core.yaml: unexpected content"):
+        import_stream(bad)
+    bad.write_text(
+        "name: c\nmemories:\n  m: {size: 8}\noperational_array: {dimensions: [D1], sizes: [4]}\n"
+    )
+    with pytest.raises(InputError, match=r"core.yaml: memories.m: missing 'r_cost'"):
+        import_stream(bad)
