@@ -45,11 +45,7 @@ def _cn_minima(
     """Per CN: min latency and min energy over its candidate cores, and the cores as a bit mask."""
     graph = problem.graph
     n_cores = len(problem.acc.cores)
-    allowed = np.zeros((graph.n_groups, n_cores), dtype=bool)
-    allowed[np.arange(graph.n_groups), problem.base] = True
-    for i, g in enumerate(problem.free):
-        allowed[g, list(problem.choices[i])] = True
-    cn_allowed = allowed[graph.group]  # (n, cores)
+    cn_allowed = _allowed(problem)[graph.group]  # (n, cores)
     lat_table = problem.costs.latency_cycles[graph.shape].astype(np.float64)
     e_table = problem.costs.energy_pj[graph.shape]
     lat = np.where(cn_allowed & (lat_table >= 0), lat_table, np.inf).min(axis=1)
@@ -115,18 +111,54 @@ def core_set_work_bound(
 
 
 def unavoidable_dram_bits(problem: AllocationProblem) -> tuple[int, int]:
-    """(read, write) bits any schedule moves to/from DRAM: each weight tensor and graph input
-    read once, each graph output written once."""
+    """(read, write) bits any schedule moves to/from DRAM as transfers: each weight tensor and
+    graph input read once, each graph output written once.
+
+    A tensor that some CN may stream from DRAM on one of its candidate cores is left out: its
+    DRAM traffic is then part of that CN's cost (already in the CN energy), not a transfer.
+    """
     graph = problem.graph
-    used_weights = np.unique(graph.weight[graph.weight >= 0])
-    weight_bits = int(graph.weight_bits[used_weights].sum()) if used_weights.size else 0
+    streams_w, streams_i = _may_stream(problem)
+    used = graph.weight >= 0
+    weights = np.unique(graph.weight[used])
+    streamed = np.unique(graph.weight[used & streams_w])
+    weights = np.setdiff1d(weights, streamed)
+    weight_bits = int(graph.weight_bits[weights].sum()) if weights.size else 0
     wl = graph.workload
-    read_tensors = {
-        t
-        for name in graph.layers
-        for t in wl.node_inputs(wl.layer(name))
-        if t in wl.inputs and not wl.tensors[t].constant
-    }
+    read_tensors: set[str] = set()
+    for lid, name in enumerate(graph.layers):
+        if streams_i[graph.layer == lid].any():
+            continue
+        read_tensors.update(
+            t
+            for t in wl.node_inputs(wl.layer(name))
+            if t in wl.inputs and not wl.tensors[t].constant
+        )
     input_bits = sum(wl.tensors[t].size_bits for t in sorted(read_tensors))
     out_bits = int(graph.output_bits[graph.graph_output & graph.produces_final].sum())
     return weight_bits + input_bits, out_bits
+
+
+def _may_stream(problem: AllocationProblem) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per CN: whether W (resp. I) is streamed from DRAM on at least one candidate core."""
+    n_shapes, n_cores = problem.costs.n_shapes, len(problem.acc.cores)
+    w = np.zeros((n_shapes, n_cores), dtype=bool)
+    i = np.zeros((n_shapes, n_cores), dtype=bool)
+    for (s, c), r in problem.costs.results.items():
+        w[s, c] = "W" in r.streamed_operands
+        i[s, c] = "I" in r.streamed_operands
+    allowed = _allowed(problem)[problem.graph.group]
+    shape = problem.graph.shape
+    may_w: NDArray[np.bool_] = np.any(w[shape] & allowed, axis=1)
+    may_i: NDArray[np.bool_] = np.any(i[shape] & allowed, axis=1)
+    return may_w, may_i
+
+
+def _allowed(problem: AllocationProblem) -> NDArray[np.bool_]:
+    """(groups, cores): the candidate cores of every group."""
+    graph = problem.graph
+    allowed = np.zeros((graph.n_groups, len(problem.acc.cores)), dtype=bool)
+    allowed[np.arange(graph.n_groups), problem.base] = True
+    for k, g in enumerate(problem.free):
+        allowed[g, list(problem.choices[k])] = True
+    return allowed
