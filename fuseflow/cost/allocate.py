@@ -1,0 +1,109 @@
+"""Blocking of each loop order onto the memory levels, bottom-up, for all loop orders at once."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.cost.nest import Nest, OperandNest, footprint
+from fuseflow.hardware.model import MemoryLevel
+
+
+def level_bits(nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_]) -> NDArray:
+    """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i."""
+    elems = footprint(op, nest.cum * op.cum_spatial[lv][None, None, :])
+    if op.role != "O":
+        return elems * op.bits
+    return elems * np.where(o_partial[:, None], op.bits, op.final_bits)
+
+
+def allocate(
+    nest: Nest, physical: tuple[MemoryLevel, ...]
+) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.bool_]]:
+    """Cut positions per operand and level, ``(P, L)``, and which loop orders fit at all.
+
+    Each memory level, bottom-up, takes for every operand it holds the longest prefix of the
+    still unallocated loops that fits (jointly with the other operands it holds) and that
+    minimises the traffic to the level above (as LOMA does). The top level takes all the rest.
+    """
+    n_perm, n = nest.perm_dim.shape
+    cur = {op.role: np.zeros(n_perm, dtype=np.int64) for op in nest.operands}
+    cuts = {op.role: np.zeros((n_perm, len(op.levels)), dtype=np.int64) for op in nest.operands}
+    lvl = {op.role: 0 for op in nest.operands}
+    valid = np.ones(n_perm, dtype=bool)
+    red_loop = nest.reduction[nest.perm_dim]  # (P, n)
+    # red_after[p, i]: a reduction loop sits at a position >= i
+    red_after = np.concatenate(
+        [np.flip(np.cumsum(np.flip(red_loop, 1), 1), 1) > 0, np.zeros((n_perm, 1), bool)], axis=1
+    )
+    nodes = _nodes(nest, physical)
+    pos = np.arange(n + 1)[None, :]
+    for mem, ops in nodes:
+        sizes, accesses = [], []
+        for op in ops:
+            lv = lvl[op.role]
+            top = lv == len(op.levels) - 1
+            partial = red_after[np.arange(n_perm), cur[op.role]] | op.red_spatial_above[lv]
+            bits = level_bits(nest, op, lv, partial)
+            ok = pos >= cur[op.role][:, None]
+            if top:
+                ok &= pos == n
+            size = np.where(ok, bits, np.inf)
+            acc = np.zeros_like(bits) if top else bits * (nest.total[:, n : n + 1] / nest.total)
+            sizes.append(size)
+            accesses.append(np.where(ok, acc, np.inf))
+        choice = _best_combination(sizes, accesses, float(mem.size_bits))
+        for k, op in enumerate(ops):
+            pick = choice[k]
+            bad = pick < 0
+            valid &= ~bad
+            pick = np.where(bad, n, pick)
+            cuts[op.role][:, lvl[op.role]] = pick
+            cur[op.role] = pick
+            lvl[op.role] += 1
+    return cuts, valid
+
+
+def _nodes(
+    nest: Nest, physical: tuple[MemoryLevel, ...]
+) -> list[tuple[MemoryLevel, list[OperandNest]]]:
+    """Memory levels bottom-up with the operands each holds; virtual (DRAM) levels come last."""
+    out: list[tuple[MemoryLevel, list[OperandNest]]] = []
+    for mem in physical:
+        ops = [op for op in nest.operands if any(m is mem for m in op.levels)]
+        if ops:
+            out.append((mem, ops))
+    for op in nest.operands:
+        for mem in op.levels:
+            if not any(m is mem for m in physical):
+                out.append((mem, [op]))
+    return out
+
+
+def _best_combination(
+    sizes: list[NDArray], accesses: list[NDArray], capacity: float
+) -> list[NDArray[np.int64]]:
+    """Per loop order, the prefix end per operand minimising total accesses within capacity.
+
+    Ties go to the last combination in lexicographic order (longer prefixes). -1 = nothing fits.
+    """
+    n_perm, width = sizes[0].shape
+    k = len(sizes)
+    tot_size = np.zeros((n_perm,) + (width,) * k)
+    tot_acc = np.zeros_like(tot_size)
+    for j, (s, a) in enumerate(zip(sizes, accesses, strict=True)):
+        shape = [n_perm] + [1] * k
+        shape[j + 1] = width
+        tot_size = tot_size + s.reshape(shape)
+        tot_acc = tot_acc + a.reshape(shape)
+    cost = np.where(tot_size <= capacity, tot_acc, np.inf).reshape(n_perm, -1)
+    flat = cost.shape[1] - 1 - np.argmin(cost[:, ::-1], axis=1)
+    feasible = np.isfinite(cost[np.arange(n_perm), flat])
+    idx = list(itertools.repeat(None, k))
+    rem = flat
+    for j in reversed(range(k)):
+        idx[j] = np.where(feasible, rem % width, -1)
+        rem = rem // width
+    return [np.asarray(i, dtype=np.int64) for i in idx]

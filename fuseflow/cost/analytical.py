@@ -1,0 +1,182 @@
+"""The analytical cost model: latency and energy of a layer tile on a core (see docs/cost-model.md)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.cost.allocate import allocate
+from fuseflow.cost.latency import loading_cycles, stall_cycles
+from fuseflow.cost.nest import Nest, build_nest, footprint, spatial_factors
+from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
+from fuseflow.cost.traffic import Activity, activities, double_buffered, operand_levels, words
+from fuseflow.errors import InfeasibleError
+from fuseflow.hardware.model import Core, Dram, MemoryLevel
+from fuseflow.workload.layer import Layer, Role
+
+MODEL_VERSION = "analytical-1"
+# DRAM assumed when none is given (ZigZag's shipped DRAM: 64 bits/cycle, 700/750 pJ per word)
+DEFAULT_DRAM = Dram("dram", 10**10, 64, 64, 700.0, 750.0)
+
+
+def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostResult:
+    """Latency and energy of ``layer`` (one CN) on ``core``, its data starting in the core's
+    top-level memories; operands that do not fit there stream from ``dram``.
+
+    >>> # see tests/cost/test_analytical.py for hand-checked examples
+    """
+    hierarchy = {role: core.hierarchy(role) for role in layer.operands}
+    for role, levels in hierarchy.items():
+        if not levels:
+            raise InfeasibleError(f"core {core.name!r} has no memory for operand {role}")
+    foot = top_footprints(layer, core)
+    streamed = _streamed(core, foot)
+    physical = core.memories
+    if streamed:
+        virtual = _dram_level(dram or DEFAULT_DRAM, streamed, core)
+        hierarchy = {r: lv + ((virtual,) if r in streamed else ()) for r, lv in hierarchy.items()}
+        physical = (*physical, virtual)
+    nest = build_nest(layer, core, hierarchy)
+    cuts, valid = allocate(nest, physical)
+    if not valid.any():
+        raise InfeasibleError(
+            f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
+        )
+    levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
+    acts = activities(nest, levels, double_buffered(levels))
+    energy_parts = _energy_parts(nest, acts)
+    mem_energy = np.sum([e for _, _, e in energy_parts], axis=0)
+    mac_energy = layer.macs * core.mac_energy_pj
+    energy = mac_energy + mem_energy
+    t_cycles = float(nest.temporal_cycles)
+    stall = stall_cycles(acts, t_cycles)
+    shared = _shared_inputs(layer, nest)
+    onload, offload = loading_cycles(acts, t_cycles + stall, shared)
+    latency = np.ceil(t_cycles + stall + onload + offload - 1e-9)
+    latency = np.where(valid, latency, np.inf)
+    best = int(np.lexsort((np.where(valid, energy, np.inf), latency))[0])
+    dram_acts = [a for a in acts if a.mem.name == "dram" and a.role in streamed]
+    dram_bits = sum(float((a.amount * a.bits * a.count)[best]) for a in dram_acts)
+    lat = int(latency[best])
+    return CostResult(
+        core=core.name,
+        macs=layer.macs,
+        latency_cycles=lat,
+        ideal_cycles=int(t_cycles),
+        stall_cycles=math.ceil(float(stall[best]) - 1e-9),
+        onload_cycles=math.ceil(float(onload[best]) - 1e-9),
+        offload_cycles=lat
+        - int(t_cycles)
+        - math.ceil(float(stall[best]) - 1e-9)
+        - math.ceil(float(onload[best]) - 1e-9),
+        energy_pj=float(energy[best]),
+        mac_energy_pj=mac_energy,
+        memory_energy=tuple(EnergyPart(r, m, float(e[best])) for r, m, e in energy_parts),
+        spatial_utilization=layer.macs / (core.n_macs * t_cycles),
+        utilization=layer.macs / (core.n_macs * lat),
+        top_footprint_bits=tuple(foot.items()),
+        streamed_operands=tuple(r for r in ("I", "W", "O") if r in streamed),
+        dram_bw_bits=dram_bits / lat if lat else 0.0,
+        dram_energy_pj=sum(float(e[best]) for r, m, e in energy_parts if m == "dram"),
+        mapping=_mapping(nest, levels, best),
+    )
+
+
+def top_footprints(layer: Layer, core: Core) -> dict[Role, int]:
+    """Bits of each operand of the whole tile (outputs at partial-sum precision when the
+    reduction is not fully spatial)."""
+    sp_total, _ = spatial_factors(layer, core)
+    sizes = layer.sizes
+    red_temporal = any(
+        math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) > 1 for d in layer.reduction_dims
+    )
+    out: dict[Role, int] = {}
+    for role, operand in layer.operands.items():
+        elems = 1
+        for axis in operand.axes:
+            elems *= sum(abs(c) * (sizes.get(d, 1) - 1) for d, c in axis.terms) + 1
+        bits = operand.precision_bits
+        if role == "O" and red_temporal:
+            bits = layer.partial_output_bits
+        out[role] = elems * bits
+    return out
+
+
+def _streamed(core: Core, foot: dict[Role, int]) -> set[Role]:
+    """Operands that do not fit their top-level memory together with the others there: keep
+    the smallest ones that fit, stream the rest from DRAM."""
+    out: set[Role] = set()
+    tops: dict[int, list[Role]] = {}
+    for role in foot:
+        tops.setdefault(id(core.top_memory(role)), []).append(role)
+    for roles in tops.values():
+        cap = core.top_memory(roles[0]).size_bits
+        used = 0
+        for role in sorted(roles, key=lambda r: (foot[r], r)):
+            if used + foot[role] <= cap:
+                used += foot[role]
+            else:
+                out.add(role)
+    return out
+
+
+def _dram_level(dram: Dram, roles: set[Role], core: Core) -> MemoryLevel:
+    separate = dram.ports == "separate"
+    return MemoryLevel(
+        name="dram",
+        size_bits=dram.size_bits,
+        read_bw_bits=dram.read_bw_bits,
+        write_bw_bits=dram.write_bw_bits,
+        read_energy_pj=dram.read_energy_pj,
+        write_energy_pj=dram.write_energy_pj,
+        operands=frozenset(roles),
+        served_dims=tuple(d for d, _ in core.array),
+        read_ports=1 if separate else 0,
+        write_ports=1 if separate else 0,
+        read_write_ports=0 if separate else 1,
+    )
+
+
+def _energy_parts(nest: Nest, acts: list[Activity]) -> list[tuple[Role, str, NDArray]]:
+    units = {op.role: op.units for op in nest.operands}
+    parts: dict[tuple[Role, int], NDArray] = {}
+    names: dict[tuple[Role, int], str] = {}
+    for a in acts:
+        role: Role = a.role  # type: ignore[assignment]
+        per_word = a.mem.read_energy_pj if a.is_read else a.mem.write_energy_pj
+        e = words(a, float(units[role][a.level])) * per_word
+        key = (role, a.level)
+        parts[key] = parts.get(key, 0.0) + e
+        names[key] = a.mem.name
+    return [(r, names[(r, lv)], e) for (r, lv), e in parts.items()]
+
+
+def _shared_inputs(layer: Layer, nest: Nest) -> set[tuple[str, int]]:
+    """(input operand, level) pairs whose memory ports also serve the other input operand."""
+    if "I" not in layer.operands or "W" not in layer.operands:
+        return set()
+    ops = {op.role: op for op in nest.operands}
+    w_mems = {id(m) for m in ops["W"].levels}
+    i_mems = {id(m) for m in ops["I"].levels}
+    both = w_mems & i_mems
+    return {(r, lv) for r in ("I", "W") for lv, m in enumerate(ops[r].levels) if id(m) in both}
+
+
+def _mapping(nest: Nest, levels: list, best: int) -> Mapping:
+    order = tuple(
+        (nest.dims[int(d)], int(s))
+        for d, s in zip(nest.perm_dim[best], nest.perm_size[best], strict=True)
+    )
+    blocks = []
+    for ol in levels:
+        start = 0
+        for lv, mem in enumerate(ol.op.levels):
+            stop = int(ol.cuts[best, lv])
+            blocks.append(LevelLoops(ol.op.role, mem.name, order[start:stop]))
+            start = stop
+    return Mapping(spatial=nest.spatial, loop_order=order, levels=tuple(blocks))
+
+
+__all__ = ["MODEL_VERSION", "footprint", "layer_cost", "top_footprints"]

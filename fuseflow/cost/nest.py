@@ -1,0 +1,229 @@
+"""The loop nest of a layer on a core: spatial factors, temporal prime factors and loop orders."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.hardware.model import Core, MemoryLevel
+from fuseflow.workload.layer import Layer, Operand, Role
+
+LPF_LIMIT = 6  # at most this many temporal loop factors are permuted (as ZigZag's LOMA default)
+
+
+@dataclass(frozen=True)
+class OperandNest:
+    """How one operand sits in the nest: its axes, precisions and memory hierarchy."""
+
+    role: Role
+    axes: tuple[tuple[tuple[int, int], ...], ...]  # per tensor axis: (dim index, |coef|)
+    relevant: NDArray[np.bool_]  # (ndims,) dim indexes this operand (r or pr)
+    strict_r: NDArray[np.bool_]  # (ndims,) dims that alone index an axis (r, not pr)
+    bits: int  # precision (partial-sum precision for O)
+    final_bits: int  # final precision (O), = bits for inputs
+    levels: tuple[MemoryLevel, ...]  # bottom-up; may end with a virtual DRAM level
+    cum_spatial: NDArray[np.float64]  # (L, ndims) spatial factor per dim below-or-at level l
+    units: NDArray[np.float64]  # (L,) unrolled instances of level l (all spatial loops above it)
+    boost: NDArray[np.float64]  # (L,) distinct-data fan-out of the spatial loops just below l
+    red_spatial_above: NDArray[np.bool_]  # (L+1,) a reduction loop is unrolled above level l
+
+
+@dataclass(frozen=True)
+class Nest:
+    """Spatial and temporal loops of a layer on a core, and the candidate loop orders."""
+
+    dims: tuple[str, ...]
+    spatial: tuple[tuple[str, int], ...]  # layer dim -> spatial factor used (integer)
+    temporal: NDArray[np.int64]  # (ndims,) temporal iterations per dim (ceil-based)
+    perm_dim: NDArray[np.int64]  # (P, n) dim index of each loop, innermost first
+    perm_size: NDArray[np.int64]  # (P, n) loop size
+    cum: NDArray[np.float64]  # (P, n+1, ndims) product of each dim's loops below position i
+    total: NDArray[np.float64]  # (P, n+1) product of all loops below position i
+    reduction: NDArray[np.bool_]  # (ndims,) dims the output does not depend on
+    operands: tuple[OperandNest, ...]
+
+    @property
+    def temporal_cycles(self) -> int:
+        return int(np.prod(self.temporal))
+
+
+def spatial_factors(
+    layer: Layer, core: Core
+) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """Effective spatial factor per layer dim and per (array dim, layer dim).
+
+    A layer dim smaller than the unrolling leaves PEs idle; one not divisible by it takes
+    ``ceil(size / unroll)`` temporal steps and the spatial factor is the average ``size / steps``.
+    """
+    sizes = layer.sizes
+    per_array: dict[tuple[str, str], float] = {}
+    remaining = dict(sizes)
+    for array_dim, loops in core.unrolling:
+        for dim, factor in loops:
+            if dim not in sizes or factor <= 1:
+                continue
+            used = min(factor, remaining[dim])
+            per_array[(array_dim, dim)] = float(used)
+            remaining[dim] = math.ceil(remaining[dim] / used)
+    total: dict[str, float] = {}
+    for (array_dim, dim), used in per_array.items():
+        total[dim] = total.get(dim, 1.0) * used
+    for dim, used in list(total.items()):
+        steps = remaining[dim]
+        exact = sizes[dim] / steps
+        if exact < used:  # spread the fractional part over the last array dim of this layer dim
+            last = [k for k in per_array if k[1] == dim][-1]
+            per_array[last] *= exact / used
+            total[dim] = exact
+    return total, per_array
+
+
+def lpfs(temporal: dict[str, int], limit: int = LPF_LIMIT) -> list[tuple[str, int]]:
+    """Temporal loops split into prime factors, merging the smallest factors of the dim with the
+    most factors until at most ``max(limit, number of dims)`` remain."""
+    factors = {d: _prime_factors(s) for d, s in temporal.items() if s > 1}
+    limit = max(limit, len(factors))
+    while sum(len(f) for f in factors.values()) > limit:
+        dim = max(factors, key=lambda d: len(factors[d]))
+        fs = sorted(factors[dim])
+        factors[dim] = sorted([fs[0] * fs[1], *fs[2:]])
+    return [(d, f) for d, fs in factors.items() for f in fs]
+
+
+def _prime_factors(n: int) -> list[int]:
+    out, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        out.append(n)
+    return out
+
+
+@lru_cache(maxsize=256)
+def unique_orders(labels: tuple[int, ...]) -> NDArray[np.int64]:
+    """Every distinct ordering of a multiset of labels, as rows of indices into ``labels``."""
+    if not labels:
+        return np.zeros((1, 0), dtype=np.int64)
+    seen: dict[tuple[int, ...], tuple[int, ...]] = {}
+    for idx in itertools.permutations(range(len(labels))):
+        key = tuple(labels[i] for i in idx)
+        if key not in seen:
+            seen[key] = idx
+    return np.array(list(seen.values()), dtype=np.int64)
+
+
+def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, ...]]) -> Nest:
+    """The nest of ``layer`` on ``core`` with each operand's hierarchy given by ``levels``."""
+    dims = layer.dim_names
+    index = {d: i for i, d in enumerate(dims)}
+    sizes = layer.sizes
+    sp_total, sp_array = spatial_factors(layer, core)
+    temporal = {d: math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) for d in dims}
+    factors = lpfs(temporal)
+    labels = tuple(index[d] * 1000 + f for d, f in factors)
+    orders = unique_orders(labels)
+    lab = np.array(labels, dtype=np.int64)[orders] if factors else np.zeros((1, 0), np.int64)
+    perm_dim, perm_size = lab // 1000, lab % 1000
+    n_perm, n = perm_dim.shape
+    cum = np.ones((n_perm, n + 1, len(dims)))
+    for i in range(n):
+        cum[:, i + 1] = cum[:, i]
+        cum[np.arange(n_perm), i + 1, perm_dim[:, i]] *= perm_size[:, i]
+    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
+    out_dims = layer.operands["O"].dims
+    reduction = np.array([d not in out_dims for d in dims])
+    ops = tuple(
+        _operand_nest(layer, core, role, levels[role], index, sp_array, reduction)
+        for role in ("I", "W", "O")
+        if role in layer.operands
+    )
+    spatial = tuple((d, round(f)) for d, f in sp_total.items() if f > 1)
+    temporal_arr = np.array([temporal[d] for d in dims], dtype=np.int64)
+    return Nest(dims, spatial, temporal_arr, perm_dim, perm_size, cum, total, reduction, ops)
+
+
+def footprint(op: OperandNest, extents: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Elements of ``op`` touched by loops of the given per-dim extents (last axis = dims)."""
+    out = np.ones(extents.shape[:-1])
+    for axis in op.axes:
+        span = np.ones(extents.shape[:-1])
+        for d, coef in axis:
+            span = span + coef * (extents[..., d] - 1.0)
+        out = out * span
+    return out
+
+
+def split_axes(
+    operand: Operand, sizes: dict[str, int], index: dict[str, int]
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Axes as (dim index, |coef|) terms; a flattened axis (``ch = C_size*G + C``) is split into
+    one axis per dim, since its elements are then the product of the dims' extents."""
+    out: list[tuple[tuple[int, int], ...]] = []
+    for axis in operand.axes:
+        terms = sorted((abs(c), d) for d, c in axis.terms if d in index and c != 0 and sizes[d] > 1)
+        radix, flat = 1, len(terms) > 1
+        for coef, d in terms:
+            flat &= coef == radix
+            radix *= sizes[d]
+        if not terms:
+            continue
+        if flat:
+            out.extend(((index[d], 1),) for _, d in terms)
+        else:
+            out.append(tuple((index[d], coef) for coef, d in terms))
+    return tuple(out)
+
+
+def _operand_nest(
+    layer: Layer,
+    core: Core,
+    role: Role,
+    levels: tuple[MemoryLevel, ...],
+    index: dict[str, int],
+    sp_array: dict[tuple[str, str], float],
+    reduction: NDArray[np.bool_],
+) -> OperandNest:
+    operand = layer.operands[role]
+    nd = len(index)
+    axes = split_axes(operand, layer.sizes, index)
+    relevant = np.zeros(nd, dtype=bool)
+    strict = np.zeros(nd, dtype=bool)
+    for axis in axes:
+        for d, _ in axis:
+            relevant[d] = True
+        if len(axis) == 1:
+            strict[axis[0][0]] = True
+    n_lv = len(levels)
+    group = np.ones((n_lv, nd))
+    for (array_dim, dim), f in sp_array.items():
+        lv = next((i for i, m in enumerate(levels) if array_dim in m.served_dims), n_lv - 1)
+        group[lv, index[dim]] *= f
+    cum_spatial = np.cumprod(group, axis=0)
+    above = np.prod(group, axis=1)
+    units = np.array([np.prod(above[lv + 1 :]) for lv in range(n_lv)])
+    bits = layer.partial_output_bits if role == "O" else operand.precision_bits
+    op = OperandNest(
+        role, axes, relevant, strict, bits, operand.precision_bits, levels,
+        cum_spatial, units, np.ones(n_lv), np.zeros(n_lv + 1, dtype=bool),
+    )  # fmt: skip
+    prev = 1.0
+    boost = np.ones(n_lv)
+    for lv in range(n_lv):
+        now = float(footprint(op, cum_spatial[lv][None, :])[0])
+        boost[lv] = now / prev
+        prev = now
+    red_above = np.array(
+        [bool(np.any((group[lv + 1 :] > 1) & reduction[None, :])) for lv in range(n_lv + 1)]
+    )
+    return OperandNest(
+        role, axes, relevant, strict, bits, operand.precision_bits, levels,
+        cum_spatial, units, boost, red_above,
+    )  # fmt: skip

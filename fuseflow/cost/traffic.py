@@ -1,0 +1,191 @@
+"""Per-level data movement of every candidate mapping: amounts, periods, accesses and energy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.cost.nest import Nest, OperandNest, footprint
+from fuseflow.hardware.model import MemoryLevel
+
+Arr = NDArray[np.float64]
+READS = ("tl", "th")  # to low (feed the level below), to high (write back up)
+LOW_SIDE = ("tl", "fl")  # directions talking to the level below
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One periodic data transfer of one operand at one memory level, for all candidates."""
+
+    role: str
+    level: int
+    mem: MemoryLevel
+    direction: str  # tl: read to low, fh: write from high, fl: write from low, th: read to high
+    amount: Arr  # elements per period per instance
+    bits: Arr  # precision of those elements
+    period: Arr  # cycles
+    count: Arr  # periods over the whole tile
+    real: Arr  # cycles to move one period's data at the port bandwidth
+    allowed: Arr  # cycles the transfer may take without stalling the array
+    first_bits: Arr  # bits of the operand at its first memory level (loading floor)
+
+    @property
+    def is_read(self) -> bool:
+        return self.direction in READS
+
+    @property
+    def bw_bits(self) -> int:
+        return self.mem.read_bw_bits if self.is_read else self.mem.write_bw_bits
+
+
+@dataclass(frozen=True)
+class OperandLevels:
+    """Per-level quantities of one operand under every candidate mapping."""
+
+    op: OperandNest
+    cuts: NDArray[np.int64]  # (P, L) positions after stationary loops merged down
+    data: Arr  # (P, L) elements per instance
+    data_bits: Arr  # (P, L)
+    period: Arr  # (P, L) cycles between refills
+    top_ir: Arr  # (P, L) outermost irrelevant loops of the level
+    top_r: Arr  # (P, L) outermost relevant loops of the level
+    mac_stationary: Arr  # (P,) cycles an input stays at the MAC
+
+
+def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
+    n_perm, n = mask.shape
+    pos = np.where(mask, np.arange(n)[None, :], n)
+    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
+    return np.flip(np.minimum.accumulate(np.flip(pos, 1), axis=1), 1)
+
+
+def _after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(P, n+1): 1 + the largest position j < i where mask is true (0 if none)."""
+    n_perm, n = mask.shape
+    pos = np.where(mask, np.arange(1, n + 1)[None, :], 0)
+    acc = np.maximum.accumulate(pos, axis=1)
+    return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
+
+
+def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> OperandLevels:
+    """Merge stationary (irrelevant) loops down and derive sizes and periods per level."""
+    n_perm, n = nest.perm_dim.shape
+    rows = np.arange(n_perm)[:, None]
+    rel = op.relevant[nest.perm_dim]
+    nxt = _next_true(rel)
+    n_lv = cuts.shape[1]
+    merged = nxt[rows, cuts]
+    merged[:, -1] = n
+    merged = np.maximum.accumulate(merged, axis=1)
+    ext = nest.cum[rows, merged] * op.cum_spatial[None, :, :]
+    data = footprint(op, ext)
+    bits = np.full_like(data, float(op.bits))
+    if op.role == "O":
+        red = nest.reduction[nest.perm_dim]
+        red_after = _next_true(red)[rows, merged] < n
+        partial = red_after | op.red_spatial_above[None, :n_lv]
+        bits = np.where(partial, op.bits, op.final_bits).astype(float)
+    total = nest.total
+    period = total[rows, merged]
+    prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
+    start_ir = np.maximum(prev, _after_last_true(rel)[rows, merged])
+    start_r = np.maximum(prev, _after_last_true(~op.strict_r[nest.perm_dim])[rows, merged])
+    top_ir = period / total[rows, start_ir]
+    top_r = period / total[rows, start_r]
+    mac_st = total[np.arange(n_perm), nxt[:, 0]] if op.role != "O" else np.ones(n_perm)
+    return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st)
+
+
+def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
+    """Whether each (operand, level) can fill while being read: its effective data fits in the
+    half of the memory, or in what the operands sharing that memory leave free."""
+    groups: dict[int, list[tuple[OperandLevels, int]]] = {}
+    for ol in levels:
+        for lv, mem in enumerate(ol.op.levels):
+            groups.setdefault(id(mem), []).append((ol, lv))
+    out: dict[tuple[str, int], NDArray[np.bool_]] = {}
+    for members in groups.values():
+        cap = float(members[0][0].op.levels[members[0][1]].size_bits)
+        indiv = [np.floor(ol.data_bits[:, lv] / ol.top_r[:, lv]) / cap for ol, lv in members]
+        shared = np.sum(indiv, axis=0)
+        for (ol, lv), ind in zip(members, indiv, strict=True):
+            first = shared <= 0.5
+            second = ~first & (ind <= 1.0 - shared)
+            shared = shared + np.where(second, ind, 0.0)
+            out[(ol.op.role, lv)] = first | second
+    return out
+
+
+def activities(
+    nest: Nest, levels: list[OperandLevels], db: dict[tuple[str, int], NDArray[np.bool_]]
+) -> list[Activity]:
+    """Every transfer between adjacent levels (and into the array) of every operand."""
+    out: list[Activity] = []
+    total = nest.total[:, -1]
+    for ol in levels:
+        op, n_lv = ol.op, len(ol.op.levels)
+        is_o = op.role == "O"
+        n_perm = total.shape[0]
+        ones = np.ones(n_perm)
+        for lv in range(n_lv):
+            below = ol.data[:, lv - 1] if lv else ones
+            low_amount = below * op.boost[lv]
+            low_period = ol.period[:, lv - 1] if lv else ones if is_o else ol.mac_stationary
+            low_db = db[(op.role, lv - 1)] if lv else np.zeros(n_perm, bool)
+            low_topir = ol.top_ir[:, lv - 1] if lv else ones
+            low_window = np.where(low_db, low_period, np.floor(low_period / low_topir))
+            high_window = np.where(
+                db[(op.role, lv)], ol.period[:, lv], np.floor(ol.period[:, lv] / ol.top_ir[:, lv])
+            )
+            top = lv == n_lv - 1
+            spec: list[tuple[str, Arr, Arr, Arr, Arr]] = []
+            if not is_o:
+                spec.append(("tl", low_amount, ones * op.bits, low_period, low_window))
+                if not top:
+                    spec.append(
+                        ("fh", ol.data[:, lv], ones * op.bits, ol.period[:, lv], high_window)
+                    )
+            else:
+                psum_here = _psum(nest, ol, lv - 1)
+                psum_next = _psum(nest, ol, lv) if not top else np.zeros(n_perm, bool)
+                wbits = np.where(psum_here, op.bits, op.final_bits).astype(float)
+                spec.append(("fl", low_amount, wbits, low_period, low_window))
+                spec.append(("tl", low_amount * psum_here, wbits, low_period, low_window))
+                if not top:
+                    hbits = np.where(psum_next, op.bits, op.final_bits).astype(float)
+                    spec.append(("th", ol.data[:, lv], hbits, ol.period[:, lv], high_window))
+                    spec.append(
+                        ("fh", ol.data[:, lv] * psum_next, hbits, ol.period[:, lv], high_window)
+                    )
+            mem = op.levels[lv]
+            first_bits = ol.data_bits[:, 0]
+            for direction, amount, bits, period, window in spec:
+                bw = mem.read_bw_bits if direction in READS else mem.write_bw_bits
+                count = np.where(amount > 0, np.floor(total / period + 1e-9), 0.0)
+                real = np.ceil(amount * bits / bw - 1e-9)
+                act = Activity(
+                    op.role, lv, mem, direction, amount, bits, period, count, real, window,
+                    first_bits,
+                )  # fmt: skip
+                out.append(act)
+    return out
+
+
+def _psum(nest: Nest, ol: OperandLevels, lv: int) -> NDArray[np.bool_]:
+    """Whether data above level ``lv`` (from position ``cuts[lv]``) still gets reduced."""
+    n_perm, n = nest.perm_dim.shape
+    start = ol.cuts[:, lv] if lv >= 0 else np.zeros(n_perm, np.int64)
+    red = _next_true(nest.reduction[nest.perm_dim])[np.arange(n_perm), start] < n
+    return red | ol.op.red_spatial_above[lv + 1]
+
+
+def words(act: Activity, units: float) -> Arr:
+    """Memory word accesses of one activity over the tile, across all instances."""
+    bw = act.bw_bits
+    gran = act.mem.min_read_bits if act.is_read else act.mem.min_write_bits
+    gran = gran if 0 < gran <= bw else bw
+    per_period = np.ceil(act.amount * act.bits / gran - 1e-9) * gran / bw
+    return per_period * act.count * units
