@@ -8,6 +8,7 @@ so it is computed once per *key* (a combination of those cells) and stored in CS
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -63,8 +64,21 @@ def axis_sets(
 ) -> AxisSets:
     """The index set of ``axis`` (clipped to ``[0, extent)``) for every tile of ``tiling``.
 
-    Dims in ``full_dims`` count with their whole range whatever the tile's range.
+    Dims in ``full_dims`` count with their whole range whatever the tile's range. Results are
+    memoised (a build asks for the same axis several times); see :func:`clear_cache`.
     """
+    return _axis_sets(axis, tiling, extent, tuple(sorted(full_dims)))
+
+
+def clear_cache() -> None:
+    """Drop memoised axis sets (they keep their tilings alive)."""
+    _axis_sets.cache_clear()
+
+
+@functools.lru_cache(maxsize=2048)
+def _axis_sets(
+    axis: AxisMap, tiling: LayerTiling, extent: int, full_dims: tuple[str, ...]
+) -> AxisSets:
     terms = _merged_terms(axis)
     dpos = [tiling.dims.index(d) for d, _ in terms]
     key_dims = [p for p, (d, _) in zip(dpos, terms, strict=True) if d not in full_dims]
@@ -76,15 +90,13 @@ def axis_sets(
         key_cell = dict(zip(key_dims, np.unravel_index(np.arange(n_keys), counts), strict=True))
     else:
         key_of_tile, key_cell = np.zeros(tiling.n_tiles, dtype=np.int64), {}
+    key_of_tile = key_of_tile.astype(np.int64, copy=False)
+    ranges = [_term_range(tiling, p, key_cell, n_keys) for p in dpos]
+    if len(terms) <= 1 and all(c == 1 for _, c in terms):
+        return _interval_sets(ranges, axis.offset, extent, key_of_tile, n_keys)
     keys = np.arange(n_keys, dtype=np.int64)
     vals = np.full(n_keys, axis.offset, dtype=np.int64)
-    for p, (_, coef) in zip(dpos, terms, strict=True):
-        if p in key_cell:
-            lo = tiling.bounds[p][key_cell[p]]
-            hi = tiling.bounds[p][key_cell[p] + 1]
-        else:
-            lo = np.zeros(n_keys, dtype=np.int64)
-            hi = np.full(n_keys, tiling.sizes[p], dtype=np.int64)
+    for (lo, hi), (_, coef) in zip(ranges, terms, strict=True):
         seg = np.concatenate(([0], np.cumsum(hi - lo)))
         row, entry = expand(keys, seg)
         within = entry - seg[keys[row]]
@@ -94,7 +106,34 @@ def axis_sets(
     flat = np.unique(keys[keep] * extent + vals[keep])
     keys, vals = flat // extent, flat % extent
     ptr = np.searchsorted(keys, np.arange(n_keys + 1, dtype=np.int64)).astype(np.int64)
-    return AxisSets(key_of_tile.astype(np.int64, copy=False), n_keys, ptr, vals)
+    return AxisSets(key_of_tile, n_keys, ptr, vals)
+
+
+def _term_range(
+    tiling: LayerTiling, p: int, key_cell: dict[int, I64], n_keys: int
+) -> tuple[I64, I64]:
+    """Per key, the half-open range of loop dim ``p`` (its whole extent when not a key dim)."""
+    if p in key_cell:
+        return tiling.bounds[p][key_cell[p]], tiling.bounds[p][key_cell[p] + 1]
+    return np.zeros(n_keys, dtype=np.int64), np.full(n_keys, tiling.sizes[p], dtype=np.int64)
+
+
+def _interval_sets(
+    ranges: list[tuple[I64, I64]], offset: int, extent: int, key_of_tile: I64, n_keys: int
+) -> AxisSets:
+    """Fast path: the axis is ``dim + offset`` or a constant, so each set is an interval."""
+    if ranges:
+        lo = np.minimum(np.maximum(ranges[0][0] + offset, 0), extent)
+        hi = np.minimum(np.maximum(ranges[0][1] + offset, 0), extent)
+    else:
+        inside = 0 <= offset < extent
+        lo = np.full(n_keys, offset if inside else 0, dtype=np.int64)
+        hi = lo + int(inside)
+    hi = np.maximum(hi, lo)
+    ptr = np.concatenate(([0], np.cumsum(hi - lo))).astype(np.int64)
+    row, entry = expand(np.arange(n_keys, dtype=np.int64), ptr)
+    idx = lo[row] + entry - ptr[row]
+    return AxisSets(key_of_tile, n_keys, ptr, idx)
 
 
 def owner_of_index(sets: AxisSets, extent: int) -> I64:

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from fuseflow.errors import InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.tiling import deps
-from fuseflow.tiling.axes import I64
+from fuseflow.tiling.axes import I64, clear_cache
 from fuseflow.tiling.graph import ORDER_EDGE, ROLE_CODES, CNGraph, csr_from_edges
 from fuseflow.tiling.spec import LayerMapping, MappingSpec
 from fuseflow.tiling.tileinfo import tile_shapes, weight_tensors
@@ -78,6 +78,13 @@ def build_cn_graph(
     for the named layers; without it such layers are built unsplit, as one group.
     """
     del acc  # cores are already resolved to indices in the mapping
+    try:
+        return _build(workload, mapping, splits)
+    finally:
+        clear_cache()
+
+
+def _build(workload: Workload, mapping: MappingSpec, splits: Mapping[str, int] | None) -> CNGraph:
     layers = workload.layers
     names = tuple(layer.name for layer in layers)
     layer_id = {n: i for i, n in enumerate(names)}

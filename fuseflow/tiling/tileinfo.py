@@ -31,18 +31,45 @@ def tile_shapes(
     per_cn: list[NDArray[np.int64]] = []
     for layer in layers:
         t = tilings[layer.name]
-        rows, inverse = np.unique(t.lengths(), axis=0, return_inverse=True)
+        code, rows = _shape_codes(t)
         sig = _signature(layer)
-        local = np.empty(rows.shape[0], dtype=np.int64)
+        local = np.empty(len(rows), dtype=np.int64)
         for i, row in enumerate(rows):
-            key = (sig, tuple(int(x) for x in row))
+            key = (sig, row)
             if key not in ids:
                 ids[key] = len(shapes)
-                shapes.append(layer.with_sizes(dict(zip(t.dims, key[1], strict=True))))
+                shapes.append(layer.with_sizes(dict(zip(t.dims, row, strict=True))))
             local[i] = ids[key]
-        per_cn.append(local[inverse.ravel()])
+        per_cn.append(local[code])
     arr = np.concatenate(per_cn) if per_cn else np.zeros(0, dtype=np.int64)
     return arr.astype(np.int32), tuple(shapes)
+
+
+def _shape_codes(t: LayerTiling) -> tuple[NDArray[np.int64], list[tuple[int, ...]]]:
+    """Per tile a dense id of its loop sizes, and the sizes of each id (in first-seen order).
+
+    A dim's cells take only a few distinct lengths, so a tile's shape is a small mixed-radix
+    number over per-dim length classes; no sort over the tiles is needed.
+    """
+    code = np.zeros(t.n_tiles, dtype=np.int64)
+    classes: list[NDArray[np.int64]] = []
+    for d, b in enumerate(t.bounds):
+        if b.shape[0] == 2:  # untiled dim: one length
+            classes.append(b[1:] - b[:1])
+            continue
+        lengths, inverse = np.unique(np.diff(b), return_inverse=True)
+        code = code * lengths.shape[0] + inverse.ravel()[t.cells[:, d]]
+        classes.append(lengths)
+    radix = tuple(c.shape[0] for c in classes)
+    used = np.zeros(int(np.prod(radix, dtype=np.int64)), dtype=np.int64)
+    used[code] = 1
+    present = np.flatnonzero(used)
+    dense = np.cumsum(used) - 1
+    rows = [
+        tuple(int(classes[d][i]) for d, i in enumerate(np.unravel_index(int(p), radix)))
+        for p in present
+    ]
+    return dense[code], rows
 
 
 def weight_tensors(
