@@ -65,9 +65,11 @@ def build_interconnect(
         if ln.duplex == "half":
             buses.append(Bus(ln.name or f"{a}<->{b}", (a, b), bw, pj))
             continue
+        if ln.duplex == "oneway":
+            add(a, b, bw, pj, at, ln.name)
+            continue
         add(a, b, bw, pj, at, f"{ln.name}:{a}->{b}" if ln.name else None)
-        if ln.duplex == "full":
-            add(b, a, bw, pj, at, f"{ln.name}:{b}->{a}" if ln.name else None)
+        add(b, a, bw, pj, at, f"{ln.name}:{b}->{a}" if ln.name else None)
     if spec.mesh is not None:
         for a, b, at in _mesh_pairs(spec.mesh, names, src, problems):
             m = spec.mesh

@@ -12,6 +12,7 @@ from fuseflow.hardware.yamlsrc import Problems, Source
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
 RoleName = Literal["I", "W", "O"]
 LayerDim = Literal["B", "G", "K", "C", "OY", "OX", "FY", "FX"]
+LinkName = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]  # no whitespace
 PosInt = Annotated[int, Field(gt=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
@@ -78,14 +79,14 @@ class DramSpec(_Strict):
 
 class LinkSpec(_Strict):
     cores: Annotated[list[Name], Field(min_length=2, max_length=2)]
-    name: Name | None = None
+    name: LinkName | None = None
     duplex: Literal["full", "half", "oneway"] = "full"
     bandwidth_bits: PosInt | None = None
     energy_pj_per_bit: NonNegFloat | None = None
 
 
 class BusSpec(_Strict):
-    name: Name = "bus"
+    name: LinkName = "bus"
     cores: Annotated[list[Name], Field(min_length=2)] | None = None  # omitted = every core
     bandwidth_bits: PosInt | None = None
     energy_pj_per_bit: NonNegFloat | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,26 @@ def test_lint_flags_unused_array_positions_and_free_dram(tmp_path):
     assert lint(acc) == [
         "core t: array dim D1 (size 4) is unrolled 3; 1 of every 4 positions never compute"
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["tpu_like_quad", "homo4_mesh_2port", "hetero4_bus", "cores/eyeriss_like"]
+)
+def test_dump_then_load_gives_the_same_accelerator(tmp_path, name):
+    from fuseflow.hardware.dump import dump_accelerator
+
+    acc = load_accelerator(name)
+    path = tmp_path / "dumped.yaml"
+    path.write_text(dump_accelerator(acc))
+    again = load_accelerator(path)
+    assert dataclasses.replace(again, source=None) == dataclasses.replace(acc, source=None)
+
+
+def test_named_links_keep_their_names(tmp_path):
+    body = (
+        "cores:\n  - {type: t, count: 3}\ninterconnect:\n  bandwidth_bits: 8\n  links:\n"
+        "    - {cores: [t0, t1], name: up, duplex: oneway}\n    - {cores: [t1, t2], name: x}\n"
+        "    - {cores: [t2, t0]}\n"
+    )
+    acc = _load(tmp_path, body)
+    assert [ln.name for ln in acc.links] == ["up", "x:t1->t2", "x:t2->t1", "t2->t0", "t0->t2"]
