@@ -1,0 +1,118 @@
+"""End to end: the shipped examples, Stream's own inputs, and the run/check-schedule commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fuseflow.api import check_result, run
+from fuseflow.cli import main
+from fuseflow.report.examples import list_examples, load_example
+from fuseflow.report.result import load_result
+
+STREAM = Path(__file__).parent / "data" / "stream"
+STREAM_HW = STREAM / "hardware" / "tpu_like_quad_core.yaml"
+STREAM_MAPPING = STREAM / "mapping" / "tpu_like_quad_core_resnet18_fixed_split_tiled.yaml"
+STREAM_ONNX = STREAM / "workload" / "resnet18.onnx"
+
+
+@pytest.fixture(scope="module")
+def fused(tmp_path_factory):
+    """The fused example run once through the command line, plots included."""
+    out = tmp_path_factory.mktemp("fused")
+    assert main(["run", "--example", "resnet18-tpu-quad-fused", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_fused_example_writes_every_file_and_validates(fused, capsys):
+    names = {p.name for p in fused.iterdir()}
+    assert {
+        "result.json",
+        "cns.csv",
+        "transfers.csv",
+        "layers.csv",
+        "cores.csv",
+        "schedule.html",
+        "schedule.png",
+        "memory.png",
+        "trace.perfetto.json",
+    } <= names
+    r = load_result(fused)
+    assert r.totals.n_cns == 1118  # Stream's CN count for this point
+    assert r.totals.latency_cycles > 0 and r.totals.energy_pj > 0
+    assert r.inputs.stacks is None and r.inputs.hardware.spec == "tpu_like_quad"
+    assert len(r.inputs.workload.sha256 or "") == 64
+    assert main(["check-schedule", str(fused / "result.json")]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_stream_inputs_run_unchanged_and_match_the_fused_example(fused, tmp_path):
+    r = run(
+        STREAM_ONNX, STREAM_HW, STREAM_MAPPING, stacks="0-10,11-21", out_dir=tmp_path, plots=False
+    )
+    ours = load_result(fused)
+    assert r.totals == ours.totals
+    assert r.cns == ours.cns and r.energy == ours.energy
+    assert check_result(tmp_path) == []
+
+
+def test_layer_by_layer_example_has_one_cn_per_layer_part(tmp_path):
+    ex = load_example("resnet18-tpu-quad-lbl")
+    r = run(ex.workload, ex.hardware, ex.mapping, stacks=ex.stacks, out_dir=tmp_path, plots=False)
+    assert r.totals.n_cns == len(r.layers) == 48
+    assert check_result(tmp_path) == []
+
+
+def test_examples_are_listed(capsys):
+    assert {e.name for e in list_examples()} >= {"resnet18-tpu-quad-fused", "resnet18-tpu-quad-lbl"}
+    assert main(["run", "--list-examples"]) == 0
+    assert "resnet18-tpu-quad-lbl" in capsys.readouterr().out
+
+
+def test_a_tampered_schedule_is_invalid(fused, tmp_path, capsys):
+    shutil.copytree(fused, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "result.json"
+    raw = json.loads(path.read_text())
+    raw["cns"]["start_cycles"][5] = raw["cns"]["start_cycles"][4]  # overlaps CN 4 on its core
+    path.write_text(json.dumps(raw))
+    assert main(["check-schedule", str(path)]) == 1
+    assert "INVALID" in capsys.readouterr().out
+
+
+def test_a_changed_input_file_is_reported(tmp_path, capsys):
+    onnx = tmp_path / "model.onnx"
+    shutil.copy(STREAM_ONNX, onnx)
+    run(onnx, STREAM_HW, STREAM_MAPPING, stacks="lbl", out_dir=tmp_path / "out", plots=False)
+    onnx.write_bytes(onnx.read_bytes() + b"\0")
+    assert main(["check-schedule", str(tmp_path / "out")]) == 2
+    assert "changed since the run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--hardware", "tpu_like_quad"], "--workload required"),
+        (["run", "--example", "nope"], "no example named 'nope'"),
+        (["run", "--example", "resnet18-tpu-quad-lbl", "--workload", "x.onnx"], "replaces"),
+        (
+            [
+                "run",
+                "--workload",
+                str(STREAM_ONNX),
+                "--hardware",
+                "tpu_like_quad",
+                "--stacks",
+                "0-10,x",
+            ],
+            "--stacks",
+        ),
+        (["check-schedule", "/nonexistent/result.json"], "no such result file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
