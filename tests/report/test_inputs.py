@@ -22,7 +22,7 @@ def test_stacks_ranges_and_words():
     assert parse_stacks(" 3 ") == [{"nodes": [3, 3]}]
     assert parse_stacks("lbl") == parse_stacks("layer_by_layer") == "layer_by_layer"
     assert parse_stacks("AUTO") == "auto"
-    with pytest.raises(InputError, match="--stacks: .*'x'"):
+    with pytest.raises(InputError, match=r"--stacks: .*'x'"):
         parse_stacks("0-3,x")
     with pytest.raises(InputError, match="ends before it starts"):
         parse_stacks("5-2")
