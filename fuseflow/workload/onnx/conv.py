@@ -41,7 +41,7 @@ def convert_conv(n: NodeView) -> list[Node]:
     x, w, y = n.ref(0), n.ref(1), n.out()
     nsp = len(x.shape) - 2
     if nsp not in (1, 2):
-        raise n.error(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
+        raise n.unsupported(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
     kernel = n.ints("kernel_shape", w.shape[2:])
     strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
     pads = window_pads(n, x.shape[2:], kernel, strides, dilations, y.shape[2:])
@@ -51,7 +51,7 @@ def convert_conv(n: NodeView) -> list[Node]:
             group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
         )  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
     return [layer]
 
 
@@ -59,7 +59,7 @@ def convert_conv_transpose(n: NodeView) -> list[Node]:
     x, w, y = n.ref(0), n.ref(1), n.out()
     nsp = len(x.shape) - 2
     if nsp not in (1, 2):
-        raise n.error(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
+        raise n.unsupported(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
     kernel = n.ints("kernel_shape", w.shape[2:])
     strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
     pads = n.ints("pads", [0] * 2 * nsp)
@@ -78,14 +78,14 @@ def convert_conv_transpose(n: NodeView) -> list[Node]:
             group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
         )  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
     return [layer]
 
 
 def convert_pool(n: NodeView) -> list[Node]:
     x, y = n.ref(0), n.out()
     if len(x.shape) != 4:
-        raise n.error(f"only 2-D pooling is modelled, input shape is {x.shape}")
+        raise n.unsupported(f"only 2-D pooling is modelled, input shape is {x.shape}")
     if n.op_type.startswith("Global"):
         kernel: tuple[int, ...] = x.shape[2:]
         strides: tuple[int, ...] = (1, 1)

@@ -13,7 +13,13 @@ from fuseflow.errors import InputError
 from fuseflow.workload.check import check_workload
 from fuseflow.workload.layer import Layer, Node, Operand, ShapeOp, TensorInfo, Workload
 from fuseflow.workload.onnx import conv, elementwise, gemm, norm, shapes
-from fuseflow.workload.onnx.graph import ModelView, NodeView, infer_shapes, load_model
+from fuseflow.workload.onnx.graph import (
+    ModelView,
+    NodeView,
+    NotModelled,
+    infer_shapes,
+    load_model,
+)
 from fuseflow.workload.ops import Precisions
 
 UnknownOps = Literal["error", "passthrough"]
@@ -114,13 +120,15 @@ class _State:
         if n.op_type == "BatchNormalization" and self._fold_batchnorm(n):
             return
         converter = CONVERTERS.get(n.op_type) if n.node.domain in DEFAULT_DOMAINS else None
-        if converter is None:
-            if unknown_ops != "passthrough":
-                raise n.error(f"op type {n.op_type!r} is not modelled; use --unknown-ops "
-                              "passthrough to treat it as a data-moving node")  # fmt: skip
-            new: list[Node] = [self._passthrough(n)]
-        else:
+        try:
+            if converter is None:
+                raise n.unsupported(f"op type {n.op_type!r} is not modelled")
             new = converter(n)
+        except NotModelled as exc:
+            if unknown_ops != "passthrough":
+                raise InputError(f"{exc}; use --unknown-ops passthrough to treat it as a "
+                                 "data-moving node") from None  # fmt: skip
+            new = [self._passthrough(n)]
         for node in new:
             self._add_node(replace(node, source_index=n.index))
 

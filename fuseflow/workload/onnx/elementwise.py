@@ -90,7 +90,7 @@ def convert_elementwise(n: NodeView) -> list[Node]:
                                     op_type=n.op_type)]  # fmt: skip
         return _chain(n, refs, y)
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
 
 
 def _activation_first(refs: list[Ref]) -> list[Ref]:
@@ -122,7 +122,7 @@ def convert_batchnorm(n: NodeView) -> list[Node]:
         layer = ops.channel_affine(n.name, n.ref(0), n.ref(1), n.out(), prec=n.precisions,
                                    op_type=n.op_type)  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
     return [layer]
 
 

@@ -19,7 +19,7 @@ def convert_gemm(n: NodeView) -> list[Node]:
             op_type=n.op_type,
         )  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
     return [layer]
 
 

@@ -197,6 +197,10 @@ def _run_node(node: onnx.NodeProto, feeds: dict[str, NDArray]) -> list[NDArray |
     return [np.asarray(r) for r in results]
 
 
+class NotModelled(InputError):
+    """A node that is valid ONNX but not modelled (an op, or an op with non-constant inputs)."""
+
+
 @dataclass(frozen=True)
 class NodeView:
     """One ONNX node with the questions converters ask about it."""
@@ -216,6 +220,10 @@ class NodeView:
 
     def error(self, message: str) -> InputError:
         return InputError(message, where=self.where)
+
+    def unsupported(self, message: str) -> NotModelled:
+        """A valid node that fuseflow cannot model (``--unknown-ops passthrough`` skips it)."""
+        return NotModelled(message, where=self.where)
 
     def attr(self, key: str, default: object = None) -> object:
         for a in self.node.attribute:
@@ -261,7 +269,7 @@ class NodeView:
         t = self.node.input[i]
         value = self.model.value(t) if self.model.is_constant(t) else None
         if value is None:
-            raise self.error(
+            raise self.unsupported(
                 f"needs the values of its {what} input {t!r}, which are not constant "
                 "or not stored in the model"
             )

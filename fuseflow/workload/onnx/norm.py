@@ -58,7 +58,7 @@ def _normalisation(
             op_type=n.op_type,
         )  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
 
 
 def convert_lrn(n: NodeView) -> list[Node]:
@@ -68,7 +68,7 @@ def convert_lrn(n: NodeView) -> list[Node]:
     try:
         return [ops.channel_window(n.name, n.ref(0), n.out(), size=size, prec=n.precisions)]
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
 
 
 def convert_reduce(n: NodeView) -> list[Node]:
@@ -89,7 +89,7 @@ def convert_reduce(n: NodeView) -> list[Node]:
             op_type=n.op_type,
         )  # fmt: skip
     except ShapeMismatch as exc:
-        raise n.error(str(exc)) from None
+        raise n.unsupported(str(exc)) from None
     return [layer]
 
 

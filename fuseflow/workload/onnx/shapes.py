@@ -94,7 +94,9 @@ def convert_pad(n: NodeView) -> list[Node]:
 
 def convert_resize(n: NodeView) -> list[Node]:
     if str(n.attr("mode", "nearest")) != "nearest":
-        raise n.error(f"only nearest-neighbour {n.op_type} is modelled, not {n.attr('mode')!r}")
+        raise n.unsupported(
+            f"only nearest-neighbour {n.op_type} is modelled, not {n.attr('mode')!r}"
+        )
     return _shape_op(n)
 
 
