@@ -162,7 +162,7 @@ def test_embedding_lookup_is_not_modelled_but_can_pass_through():
     node = helper.make_node("Gather", ["table", "ids"], ["y"], name="embed")
     m = model([node], {"ids": (1, 8)}, ["y"], [stub("table", (100, 16))])
     m.graph.input[0].type.tensor_type.elem_type = 7  # int64 token ids
-    with pytest.raises(InputError, match="indices input 'ids'.*passthrough"):
+    with pytest.raises(InputError, match=r"indices input 'ids'.*passthrough"):
         load(m)
     w = load(m, unknown_ops="passthrough")
     op = w.shape_ops[0]
