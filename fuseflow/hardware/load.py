@@ -132,20 +132,10 @@ def _get(data: Any, at: KeyPath) -> Any:
 
 def _system_from(src: Source, problems: Problems) -> Accelerator | None:
     spec = validate(SystemSpec, src.data, src, (), problems)
-    if spec is None:
+    cores = _all_cores(src, problems)  # checked even when the system part has problems
+    if spec is None or problems:
         return None
-    types = {
-        name: _core_from(src, ("core_types", name), problems, name=name) for name in spec.core_types
-    }
-    cores: list[Core] = []
-    files: dict[Path, Core | None] = {}
-    for i, item in enumerate(spec.cores):
-        cores.extend(_core_entry(item, src, ("cores", i), types, files, problems))
     names = [c.name for c in cores]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.add(src, ("cores",), f"core name {name!r} is used twice")
-    if problems:
-        return None
     dram = build_dram(spec.dram, names, src, problems)
     links, buses = build_interconnect(spec.interconnect, names, src, problems)
     shared = build_shared(spec.shared_memories, cores, src, problems)
@@ -168,6 +158,23 @@ def _system_from(src: Source, problems: Problems) -> Accelerator | None:
         problems.add(src, at, dram_problem(exc))
         return None
     return acc
+
+
+def _all_cores(src: Source, problems: Problems) -> list[Core]:
+    raw_types = src.data.get("core_types")
+    raw_cores = src.data.get("cores")
+    types = {
+        str(name): _core_from(src, ("core_types", name), problems, name=str(name))
+        for name in (raw_types if isinstance(raw_types, dict) else {})
+    }
+    cores: list[Core] = []
+    files: dict[Path, Core | None] = {}
+    for i, item in enumerate(raw_cores if isinstance(raw_cores, list) else []):
+        cores.extend(_core_entry(item, src, ("cores", i), types, files, problems))
+    names = [c.name for c in cores]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.add(src, ("cores",), f"core name {name!r} is used twice")
+    return cores
 
 
 def _core_entry(

@@ -5,7 +5,14 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from fuseflow.hardware.yamlsrc import Problems, Source
 
@@ -13,8 +20,17 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
 RoleName = Literal["I", "W", "O"]
 LayerDim = Literal["B", "G", "K", "C", "OY", "OX", "FY", "FX"]
 LinkName = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]  # no whitespace
-PosInt = Annotated[int, Field(gt=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
+
+
+def _integral(value: Any) -> Any:
+    """YAML writes 1.0e+10 as a float; accept it for integer fields when it is a whole number."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+PosInt = Annotated[int, BeforeValidator(_integral), Field(gt=0)]
+NonNegInt = Annotated[int, BeforeValidator(_integral), Field(ge=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 
 

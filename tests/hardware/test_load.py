@@ -168,3 +168,19 @@ def test_named_links_keep_their_names(tmp_path):
     )
     acc = _load(tmp_path, body)
     assert [ln.name for ln in acc.links] == ["up", "x:t1->t2", "x:t2->t1", "t2->t0", "t0->t2"]
+
+
+def test_whole_float_sizes_are_accepted_and_core_errors_reported_with_system_errors(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"name: s\ncore_types:\n  t:\n{CORE}cores:\n  - {{type: t}}\n"
+        + DRAM.replace("1000000", "1.0e+10")
+    )
+    assert load_accelerator(path).dram.size_bits == 10_000_000_000
+    path.write_text(
+        path.read_text().replace("ports", "pots").replace("size_bits: 8192", "size_bits: x")
+    )
+    with pytest.raises(InputError) as info:
+        load_accelerator(path)
+    assert "s.yaml:1: name: expected a name" in str(info.value)
+    assert "core_types.t.memories.sram.size_bits" in str(info.value)
