@@ -178,7 +178,7 @@ def test_whole_float_sizes_are_accepted_and_core_errors_reported_with_system_err
     )
     assert load_accelerator(path).dram.size_bits == 10_000_000_000
     path.write_text(
-        path.read_text().replace("ports", "pots").replace("size_bits: 8192", "size_bits: x")
+        path.read_text().replace("name: s", "name: 5s").replace("size_bits: 8192", "size_bits: x")
     )
     with pytest.raises(InputError) as info:
         load_accelerator(path)
