@@ -116,6 +116,11 @@ def _dram_dict(dram: Any | None) -> dict[str, Any]:
 def _single(
     path: Path, data: Any, spatial: dict[str, Any] | None, warnings: list[str]
 ) -> tuple[dict[str, Any], list[str]]:
+    if zz.is_offchip(data):
+        raise InputError(
+            "an off-chip (DRAM) core file: import the Stream system file that names it",
+            where=str(path),
+        )
     core, dram = zz.convert_core(data, str(path), spatial, warnings, _kind(path, data))
     core["description"] = f"ZigZag core {core['name']!r} from {path.name}"
     core["name"] = "core0"

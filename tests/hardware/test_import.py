@@ -206,3 +206,19 @@ def test_garbage_zigzag_file_is_a_located_error(tmp_path):
     )
     with pytest.raises(InputError, match=r"core.yaml: memories.m: missing 'r_cost'"):
         import_stream(bad)
+
+
+def test_single_old_format_core_gets_default_dram(tmp_path):
+    acc, warnings = _imported(tmp_path, STREAM / "cores" / "simd.yaml")
+    assert warnings == []
+    (core,) = acc.cores
+    assert (core.name, core.kind, core.n_macs, core.unrolled_loops) == (
+        "core0",
+        "simd",
+        64,
+        {"K": 64},
+    )
+    assert core.memories[0].read_write_ports == 2 and core.memories[0].read_ports == 0
+    assert (acc.dram.read_bw_bits, acc.dram.read_energy_pj) == (64, 1000.0)
+    with pytest.raises(InputError, match="off-chip"):
+        import_stream(STREAM / "cores" / "offchip.yaml")
