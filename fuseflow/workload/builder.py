@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -31,8 +33,31 @@ def onnx_pads(padding: Padding) -> tuple[int, int, int, int]:
     return (top, left, bottom, right)
 
 
+def _nchw(x: TensorInfo) -> tuple[int, int, int, int]:
+    if len(x.shape) != 4:
+        raise ValueError(f"needs an NCHW (rank-4) input; {x.name!r} has shape {x.shape}")
+    b, c, h, w = x.shape
+    return b, c, h, w
+
+
 def _out_size(n: int, k: int, s: int, d: int, pb: int, pe: int) -> int:
     return (n + pb + pe - d * (k - 1) - 1) // s + 1
+
+
+_Method = TypeVar("_Method", bound=Callable[..., TensorInfo])
+
+
+def _located(method: _Method) -> _Method:
+    """Report shape errors of a builder method as an InputError naming the workload and layer."""
+
+    @functools.wraps(method)
+    def wrapper(self: WorkloadBuilder, name: str, *args: Any, **kwargs: Any) -> TensorInfo:
+        try:
+            return method(self, name, *args, **kwargs)
+        except ValueError as exc:  # ShapeMismatch, numpy broadcasting, wrong tensor ranks
+            raise InputError(str(exc), where=f"workload {self.name}, layer {name}") from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class WorkloadBuilder:
@@ -85,6 +110,7 @@ class WorkloadBuilder:
         return precisions or self.precisions
 
     # -- compute layers -----------------------------------------------------------------------
+    @_located
     def conv(
         self,
         name: str,
@@ -102,7 +128,7 @@ class WorkloadBuilder:
         ``(top, bottom, left, right)``; ``groups == in channels`` makes it depthwise."""
         (fy, fx), (sy, sx), (dy, dx) = _pair(kernel), _pair(stride), _pair(dilation)
         pads = onnx_pads(padding)
-        b, c, h, w = x.shape
+        b, c, h, w = _nchw(x)
         oy = _out_size(h, fy, sy, dy, pads[0], pads[2])
         ox = _out_size(w, fx, sx, dx, pads[1], pads[3])
         wt = self.constant(f"{name}.weight", (out_channels, c // groups, fy, fx))
@@ -113,6 +139,7 @@ class WorkloadBuilder:
         )  # fmt: skip
         return self._add(layer, y)
 
+    @_located
     def gemm(
         self, name: str, x: TensorInfo, out_features: int, *, precisions: Precisions | None = None
     ) -> TensorInfo:
@@ -122,6 +149,7 @@ class WorkloadBuilder:
         prec = self._prec(precisions)
         return self._add(ops.matmul(name, _ref(x), _ref(wt), y, prec=prec, op_type="Gemm"), y)
 
+    @_located
     def matmul(
         self, name: str, a: TensorInfo, b: TensorInfo, *, precisions: Precisions | None = None
     ) -> TensorInfo:
@@ -130,6 +158,7 @@ class WorkloadBuilder:
         y = self._out(name, (*batch, a.shape[-2], b.shape[-1]))
         return self._add(ops.matmul(name, _ref(a), _ref(b), y, prec=self._prec(precisions)), y)
 
+    @_located
     def pool(
         self,
         name: str,
@@ -143,7 +172,7 @@ class WorkloadBuilder:
         (fy, fx) = _pair(kernel)
         (sy, sx) = _pair(stride if stride is not None else kernel)
         pads = onnx_pads(padding)
-        b, c, h, w = x.shape
+        b, c, h, w = _nchw(x)
         oy, ox = (
             _out_size(h, fy, sy, 1, pads[0], pads[2]),
             _out_size(w, fx, sx, 1, pads[1], pads[3]),
@@ -155,12 +184,14 @@ class WorkloadBuilder:
         )  # fmt: skip
         return self._add(layer, y)
 
+    @_located
     def global_pool(
         self, name: str, x: TensorInfo, op_type: str = "GlobalAveragePool"
     ) -> TensorInfo:
-        h, w = x.shape[2:]
+        h, w = _nchw(x)[2:]
         return self.pool(name, x, (h, w), stride=1, op_type=op_type)
 
+    @_located
     def elementwise(self, name: str, op_type: str, *inputs: TensorInfo) -> TensorInfo:
         """A unary or binary elementwise op with numpy broadcasting (``op_type`` as in ONNX)."""
         shape = np.broadcast_shapes(*(t.shape for t in inputs))
@@ -168,6 +199,7 @@ class WorkloadBuilder:
         refs = [_ref(t) for t in inputs]
         return self._add(ops.elementwise(name, refs, y, prec=self.precisions, op_type=op_type), y)
 
+    @_located
     def softmax(self, name: str, x: TensorInfo, axis: int = -1) -> TensorInfo:
         y = self._out(name, x.shape)
         layer = ops.normalisation(
@@ -175,6 +207,7 @@ class WorkloadBuilder:
         )
         return self._add(layer, y)
 
+    @_located
     def layer_norm(
         self, name: str, x: TensorInfo, axis: int = -1, op_type: str = "LayerNormalization"
     ) -> TensorInfo:
@@ -188,6 +221,7 @@ class WorkloadBuilder:
         )  # fmt: skip
         return self._add(layer, y)
 
+    @_located
     def reduce(
         self,
         name: str,
@@ -206,6 +240,7 @@ class WorkloadBuilder:
         return self._add(layer, y)
 
     # -- shape ops ----------------------------------------------------------------------------
+    @_located
     def shape_op(
         self,
         name: str,
@@ -230,7 +265,7 @@ class WorkloadBuilder:
     def tensor(self, name: str) -> TensorInfo:
         return self._tensors[name]
 
-    def build(self, outputs: Sequence[str] | None = None) -> Workload:
+    def build(self, outputs: Sequence[str] | None = None, *, source: str | None = None) -> Workload:
         """The workload; outputs default to tensors no node reads."""
         read = {t for n in self._nodes for t in _inputs_of(n)}
         produced = [t for t, info in self._tensors.items() if info.producer is not None]
@@ -238,7 +273,7 @@ class WorkloadBuilder:
             tuple(outputs) if outputs is not None else tuple(t for t in produced if t not in read)
         )
         workload = Workload(
-            self.name, tuple(self._nodes), dict(self._tensors), tuple(self._inputs), outs
+            self.name, tuple(self._nodes), dict(self._tensors), tuple(self._inputs), outs, source
         )
         check_workload(workload)
         return workload

@@ -10,6 +10,7 @@ from fuseflow.workload.layer import Workload
 from fuseflow.workload.onnx import import_onnx
 from fuseflow.workload.onnx.convert import UnknownOps
 from fuseflow.workload.ops import Precisions
+from fuseflow.workload.yaml_format import load_yaml_workload
 from fuseflow.workload.zoo import parse_zoo_spec, zoo_model
 
 ZOO_PREFIX = "zoo:"
@@ -22,7 +23,7 @@ def load_workload(
     precisions: Precisions | None = None,
     dim_values: Mapping[str, int] | None = None,
 ) -> Workload:
-    """Load a workload from an ``.onnx`` path or ``"zoo:NAME"`` / ``"zoo:NAME?seq=128&batch=2"``.
+    """Load a workload: an ``.onnx`` or ``.yaml`` path, or ``"zoo:NAME[?seq=128&batch=2]"``.
 
     ``precisions`` sets the default operand precisions (node attributes ``act_size``,
     ``weight_size``, ``output_size`` override them per node); ``dim_values`` fixes symbolic
@@ -40,6 +41,7 @@ def load_workload(
         )  # fmt: skip
     path = Path(spec)
     if path.suffix.lower() in (".yaml", ".yml"):
-        raise InputError("YAML layer lists are not supported yet; use .onnx or zoo:NAME",
-                         where=str(path))  # fmt: skip
+        if not path.is_file():
+            raise InputError("no such file", where=str(path))
+        return load_yaml_workload(path, precisions=precisions)
     return import_onnx(path, unknown_ops=unknown_ops, precisions=precisions, dim_values=dim_values)
