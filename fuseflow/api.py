@@ -19,7 +19,6 @@ from fuseflow.cost.table import CostTable
 from fuseflow.errors import FuseflowError, InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.report.inputs import check_hashes, load_hardware, load_run_mapping, run_inputs
-from fuseflow.report.plots import write_plots
 from fuseflow.report.restore import schedule_from_result
 from fuseflow.report.result import load_result, make_result, save_result
 from fuseflow.report.schema import Result, RunInputs
@@ -96,6 +95,8 @@ def run(
         step("files")
         save_result(result, out_dir)
         if plots:
+            from fuseflow.report.plots import write_plots  # matplotlib/plotly: only when drawing
+
             write_plots(result, out_dir)
     return result
 
