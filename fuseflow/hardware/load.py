@@ -107,7 +107,7 @@ def file_kind(src: Source) -> str:
 
 def _duplicates(src: Source, problems: Problems) -> None:
     for key_path, line in src.duplicates:
-        problems.items.append(f"{src.path}:{line}: {_fmt(key_path)}: duplicate key")
+        problems.note(f"{src.path}:{line}: {_fmt(key_path)}: duplicate key", (str(src.path), line))
 
 
 def _fmt(key_path: KeyPath) -> str:
@@ -243,7 +243,7 @@ def _core_file(
             files[key] = None
             return None
     except InputError as exc:
-        problems.items.append(str(exc))
+        problems.note(str(exc), (str(path), 0))
         files[key] = None
         return None
     files[key] = _core_from(core_src, (), problems)

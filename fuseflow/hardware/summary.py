@@ -110,7 +110,7 @@ def _interconnect_lines(acc: Accelerator) -> list[str]:
         )
     for bus in acc.buses:
         out.append(
-            f"bus {bus.name} ({len(bus.cores)} cores: {', '.join(bus.cores)}): "
+            f"bus {bus.name} ({len(bus.cores)} cores: {_few(bus.cores)}): "
             f"{bus.bandwidth_bits} bits/cycle shared, {bus.energy_pj_per_bit} pJ/bit"
         )
     if not acc.links and not acc.buses:
@@ -128,3 +128,9 @@ def _reverse(links: tuple[Link, ...], link: Link, skip: set[int]) -> int | None:
         ) == (link.bandwidth_bits, link.energy_pj_per_bit):
             return j
     return None
+
+
+def _few(names: tuple[str, ...], limit: int = 8) -> str:
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[: limit - 2]) + f", ... , {names[-1]}"

@@ -99,21 +99,32 @@ def _convert(node: Node, kp: KeyPath, src: Source, ctor: SafeConstructor) -> Any
 
 
 class Problems:
-    """Collects located problems; :meth:`raise_if_any` turns them into one InputError."""
+    """Collects located problems; :meth:`raise_if_any` turns them into one InputError.
+
+    Problems are reported grouped by file and in line order, one per line.
+    """
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self._keys: list[tuple[str, int]] = []
 
     def add(self, src: Source | None, key_path: Sequence[str | int], message: str) -> None:
         if src is None:
-            self.items.append(f"{format_path(key_path)}: {message}")
+            self.note(f"{format_path(key_path)}: {message}")
         else:
-            self.items.append(f"{src.where(key_path)}: {message}")
+            line = src.line(key_path) or 0
+            self.note(f"{src.where(key_path)}: {message}", (str(src.path), line))
+
+    def note(self, text: str, key: tuple[str, int] = ("", 0)) -> None:
+        """A problem already formatted (e.g. another file's InputError)."""
+        self.items.append(text)
+        self._keys.append(key)
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
         if self.items:
-            unique = list(dict.fromkeys(self.items))
+            order = sorted(range(len(self.items)), key=lambda i: self._keys[i])
+            unique = list(dict.fromkeys(self.items[i] for i in order))
             raise InputError("\n".join(unique))
