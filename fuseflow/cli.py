@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "fuseflow.tiling.cli",
     "fuseflow.schedule.cli",
     "fuseflow.search.cli",
+    "fuseflow.validation.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,1 @@
+"""Silicon validation: shipped cases with measured latencies, run end to end and compared."""

@@ -1,0 +1,56 @@
+"""``fuseflow validate``: JSON output, unknown cases and bad case files as one-line errors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from fuseflow.cli import main
+from fuseflow.errors import InputError
+from fuseflow.validation.case import load_case
+
+
+def test_json_output_has_latencies_and_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--case", "depfin", "--json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out)
+    assert out["case"] == "depfin"
+    assert out["measured_latency_cycles"] == 6_180_000
+    assert 0 < out["accuracy"] <= 1
+    assert out["cores"][0]["core"] == "digital"
+    assert out["validator_problems"] == []
+
+
+def test_unknown_case_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--case", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown validation case 'nope'" in err and "\n" not in err
+
+
+def test_bad_case_file_is_located(tmp_path) -> None:
+    (tmp_path / "case.yaml").write_text(
+        textwrap.dedent(
+            """
+            name: x
+            title: x
+            measured_latency_cycles: 10
+            source: x
+            hardware: hw.yaml
+            workload: w.py
+            mapping: m.yaml
+            colour: red
+            """
+        )
+    )
+    with pytest.raises(InputError, match=r"case.yaml:9: colour: unknown key"):
+        load_case(tmp_path)
+
+
+def test_missing_file_is_located(tmp_path) -> None:
+    (tmp_path / "case.yaml").write_text(
+        "name: x\ntitle: x\nmeasured_latency_cycles: 10\nsource: x\n"
+        "hardware: hw.yaml\nworkload: w.py\nmapping: m.yaml\n"
+    )
+    with pytest.raises(InputError, match=r"case.yaml:5: hardware: file 'hw.yaml' not found"):
+        load_case(tmp_path)
