@@ -15,15 +15,22 @@ from fuseflow.report.plots import write_plots
 from fuseflow.report.result import load_result, make_result, save_result
 
 
+@pytest.fixture(scope="module")
+def plotted(tmp_path_factory):
+    """A saved hand-built result with every plot drawn once (drawing is the slow part)."""
+    out = tmp_path_factory.mktemp("plots")
+    graph, acc, sched = make_graph(2), make_accelerator(), make_schedule(2)
+    save_result(make_result(graph, acc, sched, make_inputs()), out)
+    return out, write_plots(out / "result.json")
+
+
 @pytest.fixture
-def saved(tmp_path, case2):
-    graph, acc, sched = case2
-    save_result(make_result(graph, acc, sched, make_inputs()), tmp_path)
-    return tmp_path
+def saved(plotted):
+    return plotted[0]
 
 
-def test_all_plots_are_written_from_a_saved_result(saved):
-    paths = write_plots(saved / "result.json")
+def test_all_plots_are_written_from_a_saved_result(plotted):
+    saved, paths = plotted
     names = sorted(p.name for p in paths)
     assert names == ["memory.png", "schedule.html", "schedule.png", "trace.perfetto.json"]
     for p in paths:
@@ -33,7 +40,6 @@ def test_all_plots_are_written_from_a_saved_result(saved):
 
 
 def test_gantt_html_is_self_contained(saved):
-    write_plots(saved)
     html = (saved / "schedule.html").read_text()
     assert not re.search(r"<script[^>]*\bsrc=", html)  # plotly.js inline, no CDN
     assert "Plotly.newPlot" in html and "conv_a" in html
@@ -61,7 +67,6 @@ def test_many_cns_are_merged_into_few_bars():
 
 
 def test_perfetto_trace_structure(saved):
-    write_plots(saved)
     trace = json.loads((saved / "trace.perfetto.json").read_text())
     events = trace["traceEvents"]
     threads = {
