@@ -97,5 +97,6 @@ def _import(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     acc = load_accelerator(out)
-    print(f"wrote {out}: {len(acc.cores)} cores, {acc.total_macs} MACs")
+    cores = f"{len(acc.cores)} core" + ("s" if len(acc.cores) > 1 else "")
+    print(f"wrote {out}: {cores}, {acc.total_macs} MACs")
     return 0

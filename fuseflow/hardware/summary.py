@@ -30,7 +30,8 @@ def capacity_bits(acc: Accelerator) -> dict[Role, int]:
 
 
 def summarize(acc: Accelerator) -> str:
-    lines = [f"{acc.name}: {len(acc.cores)} cores, {acc.total_macs} MACs"]
+    cores = f"{len(acc.cores)} core" + ("s" if len(acc.cores) > 1 else "")
+    lines = [f"{acc.name}: {cores}, {acc.total_macs} MACs"]
     if acc.source:
         lines[0] += f"  ({acc.source})"
     for names, core in _groups(acc.cores):

@@ -222,3 +222,27 @@ def test_single_old_format_core_gets_default_dram(tmp_path):
     assert (acc.dram.read_bw_bits, acc.dram.read_energy_pj) == (64, 1000.0)
     with pytest.raises(InputError, match="off-chip"):
         import_stream(STREAM / "cores" / "offchip.yaml")
+
+
+def test_simba_small_mesh_given_as_pairs(tmp_path):
+    acc, warnings = _imported(tmp_path, STREAM / "simba_small.yaml")
+    assert warnings == []
+    assert acc.total_macs == 4 * (4 * 4 * 8 * 8)
+    assert len(acc.links) == 8 and {ln.bandwidth_bits for ln in acc.links} == {32}
+    chiplet = acc.core("core3")
+    assert chiplet.unrolled_loops == {"K": 32, "C": 32}  # K 4 x K 8 and C 4 x C 8
+    assert [m.name for m in chiplet.hierarchy("W")] == [
+        "weight_registers",
+        "weight_buffer",
+        "global_buffer",
+    ]
+    assert acc.dram.read_energy_pj == 100.0
+
+
+def test_cli_import_with_zigzag_mapping(tmp_path, capsys):
+    out = tmp_path / "edge.yaml"
+    args = ["hardware", "import-stream", str(ZIGZAG / "hardware" / "edge_tpu_like.yaml")]
+    args += ["--out", str(out), "--zigzag-mapping", str(ZIGZAG / "mapping" / "edge_tpu_like.yaml")]
+    assert main(args) == 0
+    assert "1 core, 1024 MACs" in capsys.readouterr().out
+    assert load_accelerator(out).cores[0].unrolled_loops == {"K": 8, "C": 8, "OX": 4, "OY": 4}
