@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.nest import Nest, OperandNest, footprint
 from fuseflow.hardware.model import MemoryLevel
+from fuseflow.workload.layer import Role
 
 
 def level_bits(nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_]) -> NDArray:
@@ -21,7 +20,7 @@ def level_bits(nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_
 
 def allocate(
     nest: Nest, physical: tuple[MemoryLevel, ...]
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.bool_]]:
+) -> tuple[dict[Role, NDArray[np.int64]], NDArray[np.bool_]]:
     """Cut positions per operand and level, ``(P, L)``, and which loop orders fit at all.
 
     Each memory level, bottom-up, takes for every operand it holds the longest prefix of the
@@ -30,9 +29,11 @@ def allocate(
     """
     n_perm, n = nest.perm_dim.shape
     cur = {op.role: np.zeros(n_perm, dtype=np.int64) for op in nest.operands}
-    cuts = {op.role: np.zeros((n_perm, len(op.levels)), dtype=np.int64) for op in nest.operands}
+    cuts: dict[Role, NDArray[np.int64]] = {
+        op.role: np.zeros((n_perm, len(op.levels)), dtype=np.int64) for op in nest.operands
+    }
     lvl = {op.role: 0 for op in nest.operands}
-    valid = np.ones(n_perm, dtype=bool)
+    valid: NDArray[np.bool_] = np.ones(n_perm, dtype=bool)
     red_loop = nest.reduction[nest.perm_dim]  # (P, n)
     # red_after[p, i]: a reduction loop sits at a position >= i
     red_after = np.concatenate(
@@ -41,25 +42,26 @@ def allocate(
     nodes = _nodes(nest, physical)
     pos = np.arange(n + 1)[None, :]
     for mem, ops in nodes:
-        sizes, accesses = [], []
+        sizes, accesses, columns = [], [], []
         for op in ops:
             lv = lvl[op.role]
             top = lv == len(op.levels) - 1
             partial = red_after[np.arange(n_perm), cur[op.role]] | op.red_spatial_above[lv]
             bits = level_bits(nest, op, lv, partial)
+            if top:  # the top level takes every remaining loop
+                sizes.append(bits[:, n:])
+                accesses.append(np.zeros((n_perm, 1)))
+                columns.append(np.array([n]))
+                continue
             ok = pos >= cur[op.role][:, None]
-            if top:
-                ok &= pos == n
-            size = np.where(ok, bits, np.inf)
-            acc = np.zeros_like(bits) if top else bits * (nest.total[:, n : n + 1] / nest.total)
-            sizes.append(size)
-            accesses.append(np.where(ok, acc, np.inf))
+            sizes.append(np.where(ok, bits, np.inf))
+            accesses.append(np.where(ok, bits * (nest.total[:, n : n + 1] / nest.total), np.inf))
+            columns.append(np.arange(n + 1))
         choice = _best_combination(sizes, accesses, float(mem.size_bits))
         for k, op in enumerate(ops):
-            pick = choice[k]
-            bad = pick < 0
+            bad = choice[k] < 0
             valid &= ~bad
-            pick = np.where(bad, n, pick)
+            pick = np.where(bad, n, columns[k][np.maximum(choice[k], 0)])
             cuts[op.role][:, lvl[op.role]] = pick
             cur[op.role] = pick
             lvl[op.role] += 1
@@ -85,25 +87,31 @@ def _nodes(
 def _best_combination(
     sizes: list[NDArray], accesses: list[NDArray], capacity: float
 ) -> list[NDArray[np.int64]]:
-    """Per loop order, the prefix end per operand minimising total accesses within capacity.
+    """Per loop order, the column per operand minimising total accesses within capacity.
 
     Ties go to the last combination in lexicographic order (longer prefixes). -1 = nothing fits.
     """
-    n_perm, width = sizes[0].shape
+    n_perm = sizes[0].shape[0]
+    if len(sizes) == 1:
+        cost = np.where(sizes[0] <= capacity, accesses[0], np.inf)
+        width = cost.shape[1]
+        pick = width - 1 - np.argmin(cost[:, ::-1], axis=1)
+        return [np.where(np.isfinite(cost[np.arange(n_perm), pick]), pick, -1)]
+    widths = [s.shape[1] for s in sizes]
     k = len(sizes)
-    tot_size = np.zeros((n_perm,) + (width,) * k)
+    tot_size = np.zeros([n_perm, *widths])
     tot_acc = np.zeros_like(tot_size)
     for j, (s, a) in enumerate(zip(sizes, accesses, strict=True)):
         shape = [n_perm] + [1] * k
-        shape[j + 1] = width
+        shape[j + 1] = widths[j]
         tot_size = tot_size + s.reshape(shape)
         tot_acc = tot_acc + a.reshape(shape)
     cost = np.where(tot_size <= capacity, tot_acc, np.inf).reshape(n_perm, -1)
     flat = cost.shape[1] - 1 - np.argmin(cost[:, ::-1], axis=1)
     feasible = np.isfinite(cost[np.arange(n_perm), flat])
-    idx = list(itertools.repeat(None, k))
+    out: list[NDArray[np.int64]] = []
     rem = flat
     for j in reversed(range(k)):
-        idx[j] = np.where(feasible, rem % width, -1)
-        rem = rem // width
-    return [np.asarray(i, dtype=np.int64) for i in idx]
+        out.append(np.where(feasible, rem % widths[j], -1))
+        rem = rem // widths[j]
+    return out[::-1]

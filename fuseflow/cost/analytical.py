@@ -1,4 +1,4 @@
-"""The analytical cost model: latency and energy of a layer tile on a core (see docs/cost-model.md)."""
+"""The analytical cost model: latency and energy of one layer tile on one core."""
 
 from __future__ import annotations
 
@@ -9,9 +9,23 @@ from numpy.typing import NDArray
 
 from fuseflow.cost.allocate import allocate
 from fuseflow.cost.latency import loading_cycles, stall_cycles
-from fuseflow.cost.nest import Nest, build_nest, footprint, spatial_factors
+from fuseflow.cost.nest import (
+    Nest,
+    axes_elements,
+    build_nest,
+    footprint,
+    spatial_factors,
+    split_axes,
+)
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
-from fuseflow.cost.traffic import Activity, activities, double_buffered, operand_levels, words
+from fuseflow.cost.traffic import (
+    Activity,
+    OperandLevels,
+    activities,
+    double_buffered,
+    operand_levels,
+    words,
+)
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
 from fuseflow.workload.layer import Layer, Role
@@ -27,25 +41,22 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
 
     >>> # see tests/cost/test_analytical.py for hand-checked examples
     """
-    hierarchy = {role: core.hierarchy(role) for role in layer.operands}
-    for role, levels in hierarchy.items():
-        if not levels:
+    for role in layer.operands:
+        if not core.hierarchy(role):
             raise InfeasibleError(f"core {core.name!r} has no memory for operand {role}")
-    foot = top_footprints(layer, core)
-    streamed = _streamed(core, foot)
-    physical = core.memories
-    if streamed:
-        virtual = _dram_level(dram or DEFAULT_DRAM, streamed, core)
-        hierarchy = {r: lv + ((virtual,) if r in streamed else ()) for r, lv in hierarchy.items()}
-        physical = (*physical, virtual)
-    nest = build_nest(layer, core, hierarchy)
-    cuts, valid = allocate(nest, physical)
-    if not valid.any():
+    # Outputs reach the top level as finals when the reduction stays below it; only if no such
+    # mapping exists are partial sums counted there (and maybe more operands streamed).
+    for partial in (False, True):
+        foot = top_footprints(layer, core, partial_outputs=partial)
+        streamed = _streamed(core, foot)
+        found = _search(layer, core, dram or DEFAULT_DRAM, streamed)
+        if found is not None:
+            break
+    else:
         raise InfeasibleError(
             f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
         )
-    levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
-    acts = activities(nest, levels, double_buffered(levels))
+    nest, levels, acts, valid = found
     energy_parts = _energy_parts(nest, acts)
     mem_energy = np.sum([e for _, _, e in energy_parts], axis=0)
     mac_energy = layer.macs * core.mac_energy_pj
@@ -84,24 +95,43 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
     )
 
 
-def top_footprints(layer: Layer, core: Core) -> dict[Role, int]:
-    """Bits of each operand of the whole tile (outputs at partial-sum precision when the
-    reduction is not fully spatial)."""
+def top_footprints(layer: Layer, core: Core, *, partial_outputs: bool = False) -> dict[Role, int]:
+    """Bits of each operand of the whole tile; outputs at final precision unless
+    ``partial_outputs`` and the reduction is not fully spatial."""
     sp_total, _ = spatial_factors(layer, core)
     sizes = layer.sizes
     red_temporal = any(
         math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) > 1 for d in layer.reduction_dims
     )
+    index = {d: i for i, d in enumerate(layer.dim_names)}
+    extents = np.array([float(s) for _, s in layer.dims])
     out: dict[Role, int] = {}
     for role, operand in layer.operands.items():
-        elems = 1
-        for axis in operand.axes:
-            elems *= sum(abs(c) * (sizes.get(d, 1) - 1) for d, c in axis.terms) + 1
+        elems = float(axes_elements(split_axes(operand, sizes, index), extents))
         bits = operand.precision_bits
-        if role == "O" and red_temporal:
+        if role == "O" and red_temporal and partial_outputs:
             bits = layer.partial_output_bits
-        out[role] = elems * bits
+        out[role] = round(elems) * bits
     return out
+
+
+def _search(
+    layer: Layer, core: Core, dram: Dram, streamed: set[Role]
+) -> tuple[Nest, list[OperandLevels], list[Activity], NDArray[np.bool_]] | None:
+    """Every candidate mapping with its transfers; None if no loop order fits."""
+    hierarchy = {role: core.hierarchy(role) for role in layer.operands}
+    physical = core.memories
+    if streamed:
+        virtual = _dram_level(dram, streamed, core)
+        hierarchy = {r: lv + ((virtual,) if r in streamed else ()) for r, lv in hierarchy.items()}
+        physical = (*physical, virtual)
+    nest = build_nest(layer, core, hierarchy)
+    cuts, valid = allocate(nest, physical)
+    if not valid.any():
+        return None
+    levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
+    acts = activities(nest, levels, double_buffered(levels))
+    return nest, levels, acts, valid
 
 
 def _streamed(core: Core, foot: dict[Role, int]) -> set[Role]:

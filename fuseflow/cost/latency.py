@@ -58,13 +58,12 @@ def _loading_values(acts: list[Activity], compute_cycles: Arr) -> dict[tuple[str
     out: dict[tuple[str, int, str], Arr] = {}
     for group in _ports(acts).values():
         group = [a for a in group if not (a.role == "O" and a.direction in ("tl", "fh"))]
-        once = [a for a in group if True]
-        if not once:
+        if not group:
             continue
         bw = float(group[0].bw_bits)
         req = np.sum(
             [
-                np.where(a.count > 1, np.ceil(np.floor(a.amount * a.bits / a.period)), 0)
+                np.where(a.count > 1, np.ceil(np.floor(a.amount_int * a.bits / a.period)), 0)
                 for a in group
             ],
             axis=0,
@@ -100,15 +99,17 @@ def loading_cycles(
     for role in ("I", "W"):
         if role not in depth:
             continue
-        ind, half, shr = zero, zero, zero
+        ind: Arr = zero
+        half: Arr = zero
+        shr: Arr = zero
         for lv in range(depth[role] - 1):
             e1 = vals.get((role, lv, "fh"), zero)
             e2 = vals.get((role, lv + 1, "tl"), zero)
-            s1, s2 = (role, lv) in shared_inputs, (role, lv + 1) in shared_inputs
+            lo_shared, hi_shared = (role, lv) in shared_inputs, (role, lv + 1) in shared_inputs
             longest = np.maximum(e1, e2)
-            if s1 and s2:
+            if lo_shared and hi_shared:
                 shr = shr + longest
-            elif not s1 and not s2:
+            elif not lo_shared and not hi_shared:
                 ind = ind + longest
             else:
                 half = longest

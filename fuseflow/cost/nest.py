@@ -31,6 +31,8 @@ class OperandNest:
     units: NDArray[np.float64]  # (L,) unrolled instances of level l (all spatial loops above it)
     boost: NDArray[np.float64]  # (L,) distinct-data fan-out of the spatial loops just below l
     red_spatial_above: NDArray[np.bool_]  # (L+1,) a reduction loop is unrolled above level l
+    cum_spatial_int: NDArray[np.float64]  # as cum_spatial with integer factors (for timing)
+    boost_int: NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,13 @@ def spatial_factors(
             per_array[(array_dim, dim)] = float(used)
             remaining[dim] = math.ceil(remaining[dim] / used)
     total: dict[str, float] = {}
-    for (array_dim, dim), used in per_array.items():
-        total[dim] = total.get(dim, 1.0) * used
-    for dim, used in list(total.items()):
-        steps = remaining[dim]
-        exact = sizes[dim] / steps
-        if exact < used:  # spread the fractional part over the last array dim of this layer dim
+    for (_, dim), unrolled in per_array.items():
+        total[dim] = total.get(dim, 1.0) * unrolled
+    for dim, unrolled in list(total.items()):
+        exact = sizes[dim] / remaining[dim]
+        if exact < unrolled:  # spread the fractional part over this dim's last array dim
             last = [k for k in per_array if k[1] == dim][-1]
-            per_array[last] *= exact / used
+            per_array[last] *= exact / unrolled
             total[dim] = exact
     return total, per_array
 
@@ -152,8 +153,22 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
 
 def footprint(op: OperandNest, extents: NDArray[np.float64]) -> NDArray[np.float64]:
     """Elements of ``op`` touched by loops of the given per-dim extents (last axis = dims)."""
+    return axes_elements(op.axes, extents)
+
+
+def axes_elements(
+    axes: tuple[tuple[tuple[int, int], ...], ...], extents: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distinct elements over the axes. A two-term axis ``sa*a + sb*b`` (a sliding window)
+    has ``A*B - max(0, B - sa/g) * (A - sb/g)`` distinct indices, g = gcd(sa, sb)."""
     out = np.ones(extents.shape[:-1])
-    for axis in op.axes:
+    for axis in axes:
+        if len(axis) == 2:
+            (da, sa), (db, sb) = axis
+            g = math.gcd(sa, sb)
+            a, b = np.floor(extents[..., da] + 1e-9), np.floor(extents[..., db] + 1e-9)
+            out = out * (a * b - np.maximum(0.0, b - sa // g) * (a - sb // g))
+            continue
         span = np.ones(extents.shape[:-1])
         for d, coef in axis:
             span = span + coef * (extents[..., d] - 1.0)
@@ -177,8 +192,9 @@ def split_axes(
             continue
         if flat:
             out.extend(((index[d], 1),) for _, d in terms)
-        else:
-            out.append(tuple((index[d], coef) for coef, d in terms))
+        else:  # keep the axis' own term order: the overlap count below depends on it
+            kept = {d for _, d in terms}
+            out.append(tuple((index[d], abs(c)) for d, c in axis.terms if d in kept))
     return tuple(out)
 
 
@@ -206,24 +222,23 @@ def _operand_nest(
     for (array_dim, dim), f in sp_array.items():
         lv = next((i for i, m in enumerate(levels) if array_dim in m.served_dims), n_lv - 1)
         group[lv, index[dim]] *= f
-    cum_spatial = np.cumprod(group, axis=0)
+    cum_spatial: NDArray[np.float64] = np.cumprod(group, axis=0, dtype=np.float64)
     above = np.prod(group, axis=1)
     units = np.array([np.prod(above[lv + 1 :]) for lv in range(n_lv)])
     bits = layer.partial_output_bits if role == "O" else operand.precision_bits
-    op = OperandNest(
-        role, axes, relevant, strict, bits, operand.precision_bits, levels,
-        cum_spatial, units, np.ones(n_lv), np.zeros(n_lv + 1, dtype=bool),
-    )  # fmt: skip
-    prev = 1.0
-    boost = np.ones(n_lv)
-    for lv in range(n_lv):
-        now = float(footprint(op, cum_spatial[lv][None, :])[0])
-        boost[lv] = now / prev
-        prev = now
+    cum_int: NDArray[np.float64] = np.cumprod(np.floor(group + 1e-9), axis=0).astype(float)
     red_above = np.array(
         [bool(np.any((group[lv + 1 :] > 1) & reduction[None, :])) for lv in range(n_lv + 1)]
     )
     return OperandNest(
         role, axes, relevant, strict, bits, operand.precision_bits, levels,
-        cum_spatial, units, boost, red_above,
+        cum_spatial, units, _boost(axes, cum_spatial), red_above, cum_int, _boost(axes, cum_int),
     )  # fmt: skip
+
+
+def _boost(
+    axes: tuple[tuple[tuple[int, int], ...], ...], cum_spatial: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distinct-data fan-out of each level's own spatial loops."""
+    elems = axes_elements(axes, cum_spatial)
+    return elems / np.concatenate([[1.0], elems[:-1]])

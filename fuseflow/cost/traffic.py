@@ -30,6 +30,7 @@ class Activity:
     real: Arr  # cycles to move one period's data at the port bandwidth
     allowed: Arr  # cycles the transfer may take without stalling the array
     first_bits: Arr  # bits of the operand at its first memory level (loading floor)
+    amount_int: Arr  # amount under the integer spatial unrolling (timing uses it)
 
     @property
     def is_read(self) -> bool:
@@ -52,6 +53,7 @@ class OperandLevels:
     top_ir: Arr  # (P, L) outermost irrelevant loops of the level
     top_r: Arr  # (P, L) outermost relevant loops of the level
     mac_stationary: Arr  # (P,) cycles an input stays at the MAC
+    data_int: Arr  # (P, L) elements per instance under the integer spatial unrolling
 
 
 def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -82,6 +84,7 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     merged = np.maximum.accumulate(merged, axis=1)
     ext = nest.cum[rows, merged] * op.cum_spatial[None, :, :]
     data = footprint(op, ext)
+    data_int = footprint(op, nest.cum[rows, merged] * op.cum_spatial_int[None, :, :])
     bits = np.full_like(data, float(op.bits))
     if op.role == "O":
         red = nest.reduction[nest.perm_dim]
@@ -96,7 +99,7 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     top_ir = period / total[rows, start_ir]
     top_r = period / total[rows, start_r]
     mac_st = total[np.arange(n_perm), nxt[:, 0]] if op.role != "O" else np.ones(n_perm)
-    return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st)
+    return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st, data_int)
 
 
 def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
@@ -133,6 +136,8 @@ def activities(
         for lv in range(n_lv):
             below = ol.data[:, lv - 1] if lv else ones
             low_amount = below * op.boost[lv]
+            low_int = (ol.data_int[:, lv - 1] if lv else ones) * op.boost_int[lv]
+            high, high_int = ol.data[:, lv], ol.data_int[:, lv]
             low_period = ol.period[:, lv - 1] if lv else ones if is_o else ol.mac_stationary
             low_db = db[(op.role, lv - 1)] if lv else np.zeros(n_perm, bool)
             low_topir = ol.top_ir[:, lv - 1] if lv else ones
@@ -141,34 +146,43 @@ def activities(
                 db[(op.role, lv)], ol.period[:, lv], np.floor(ol.period[:, lv] / ol.top_ir[:, lv])
             )
             top = lv == n_lv - 1
-            spec: list[tuple[str, Arr, Arr, Arr, Arr]] = []
+            spec: list[tuple[str, Arr, Arr, Arr, Arr, Arr]] = []
+            pbits = ones * op.bits
             if not is_o:
-                spec.append(("tl", low_amount, ones * op.bits, low_period, low_window))
+                spec.append(("tl", low_amount, low_int, pbits, low_period, low_window))
                 if not top:
-                    spec.append(
-                        ("fh", ol.data[:, lv], ones * op.bits, ol.period[:, lv], high_window)
-                    )
+                    spec.append(("fh", high, high_int, pbits, ol.period[:, lv], high_window))
             else:
                 psum_here = _psum(nest, ol, lv - 1)
                 psum_next = _psum(nest, ol, lv) if not top else np.zeros(n_perm, bool)
                 wbits = np.where(psum_here, op.bits, op.final_bits).astype(float)
-                spec.append(("fl", low_amount, wbits, low_period, low_window))
-                spec.append(("tl", low_amount * psum_here, wbits, low_period, low_window))
+                spec.append(("fl", low_amount, low_int, wbits, low_period, low_window))
+                spec.append(
+                    (
+                        "tl",
+                        low_amount * psum_here,
+                        low_int * psum_here,
+                        wbits,
+                        low_period,
+                        low_window,
+                    )
+                )
                 if not top:
                     hbits = np.where(psum_next, op.bits, op.final_bits).astype(float)
-                    spec.append(("th", ol.data[:, lv], hbits, ol.period[:, lv], high_window))
+                    hper = ol.period[:, lv]
+                    spec.append(("th", high, high_int, hbits, hper, high_window))
                     spec.append(
-                        ("fh", ol.data[:, lv] * psum_next, hbits, ol.period[:, lv], high_window)
+                        ("fh", high * psum_next, high_int * psum_next, hbits, hper, high_window)
                     )
             mem = op.levels[lv]
-            first_bits = ol.data_bits[:, 0]
-            for direction, amount, bits, period, window in spec:
+            first_bits = ol.data_int[:, 0] * ol.data_bits[:, 0] / ol.data[:, 0]
+            for direction, amount, amount_int, bits, period, window in spec:
                 bw = mem.read_bw_bits if direction in READS else mem.write_bw_bits
                 count = np.where(amount > 0, np.floor(total / period + 1e-9), 0.0)
-                real = np.ceil(amount * bits / bw - 1e-9)
+                real = np.ceil(amount_int * bits / bw - 1e-9)
                 act = Activity(
                     op.role, lv, mem, direction, amount, bits, period, count, real, window,
-                    first_bits,
+                    first_bits, amount_int,
                 )  # fmt: skip
                 out.append(act)
     return out
