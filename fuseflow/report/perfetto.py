@@ -87,42 +87,39 @@ def _pid(kind: str) -> int:
 def _lanes(tr: Bars) -> np.ndarray:
     """Lane per transfer bar so that bars sharing a lane of a row never overlap."""
     lanes = np.zeros(tr.n, dtype=np.int64)
-    order = np.lexsort((tr.start, tr.row))
+    order = np.lexsort((tr.start, tr.row)).tolist()
+    rows, starts, ends = tr.row.tolist(), tr.start.tolist(), tr.end.tolist()
     lane_end: list[int] = []
     row = -1
-    for i in order.tolist():
-        if tr.row[i] != row:
-            row, lane_end = int(tr.row[i]), []
-        start = int(tr.start[i])
-        lane = next((k for k, e in enumerate(lane_end) if e <= start), len(lane_end))
+    for i in order:
+        if rows[i] != row:
+            row, lane_end = rows[i], []
+        lane = next((k for k, e in enumerate(lane_end) if e <= starts[i]), len(lane_end))
         if lane == len(lane_end):
             lane_end.append(0)
-        lane_end[lane] = int(tr.end[i])
+        lane_end[lane] = ends[i]
         lanes[i] = min(lane, 63)
     return lanes
 
 
 def _cn_events(result: Result, cn: Bars) -> list[dict[str, Any]]:
-    c, layers = result.cns, result.layers
+    c = result.cns
+    names = [la.name for la in result.layers]
     out = []
-    for i in range(cn.n):
-        k = int(cn.first[i])
-        name = f"{layers[c.layer[k]].name} [{c.tile[k]}]"
-        args = {
-            "layer": layers[c.layer[k]].name,
-            "tile": c.tile[k],
-            "cn": k,
-            "energy_pj": c.energy_pj[k],
-        }
+    for k, start, end, row in zip(
+        cn.first.tolist(), cn.start.tolist(), cn.end.tolist(), cn.row.tolist(), strict=True
+    ):
+        layer, tile = names[c.layer[k]], c.tile[k]
+        args = {"layer": layer, "tile": tile, "cn": k, "energy_pj": c.energy_pj[k]}
         out.append(
             {
                 "ph": "X",
-                "name": name,
+                "name": f"{layer} [{tile}]",
                 "cat": "compute",
-                "ts": int(cn.start[i]),
-                "dur": int(cn.end[i] - cn.start[i]),
+                "ts": start,
+                "dur": end - start,
                 "pid": PID_CORES,
-                "tid": int(cn.row[i]) * 64,
+                "tid": row * 64,
                 "args": args,
             }
         )
@@ -133,14 +130,23 @@ def _transfer_events(
     result: Result, kinds: tuple[str, ...], tr: Bars, lanes: np.ndarray
 ) -> list[dict[str, Any]]:
     t = result.transfers
+    pid_of_row = [_pid(k) for k in kinds]
+    ends = [endpoint_name(result, i) for i in range(-1, len(result.cores))]  # index + 1
+    cols = (
+        tr.first.tolist(),
+        tr.row.tolist(),
+        tr.kind.tolist(),
+        tr.start.tolist(),
+        tr.end.tolist(),
+        lanes.tolist(),
+    )
     out = []
-    for i in range(tr.n):
-        k, row = int(tr.first[i]), int(tr.row[i])
-        kind = KIND_NAMES[int(tr.kind[i])]
+    for k, row, kind_code, start, end, lane in zip(*cols, strict=True):
+        kind, label = KIND_NAMES[kind_code], t.tensor_label[k]
         args = {
-            "tensor": t.tensor_label[k],
-            "src": endpoint_name(result, t.src[k]),
-            "dst": endpoint_name(result, t.dst[k]),
+            "tensor": label,
+            "src": ends[t.src[k] + 1],
+            "dst": ends[t.dst[k] + 1],
             "bits": t.bits[k],
             "bw_bits": t.bw_bits[k],
             "transfer": k,
@@ -148,12 +154,12 @@ def _transfer_events(
         out.append(
             {
                 "ph": "X",
-                "name": f"{kind}: {t.tensor_label[k]}",
+                "name": f"{kind}: {label}",
                 "cat": kind,
-                "ts": int(tr.start[i]),
-                "dur": int(tr.end[i] - tr.start[i]),
-                "pid": _pid(kinds[row]),
-                "tid": row * 64 + int(lanes[i]),
+                "ts": start,
+                "dur": end - start,
+                "pid": pid_of_row[row],
+                "tid": row * 64 + lane,
                 "args": args,
             }
         )

@@ -51,12 +51,13 @@ def _cn_rows(r: Result) -> Iterable[Sequence[object]]:
 def _transfer_rows(r: Result) -> Iterable[Sequence[object]]:
     t = r.transfers
     res_names = [res.name for res in r.resources]
+    ends = [endpoint_name(r, i) for i in range(-1, len(r.cores))]  # endpoint index + 1
+    ptr = t.res_ptr
     yield _header("transfer kind tensor src dst start_cycles end_cycles bits bw_bits resources")
-    for i in range(len(t.kind)):
-        route = ";".join(res_names[x] for x in t.res[t.res_ptr[i] : t.res_ptr[i + 1]])
-        src, dst = endpoint_name(r, t.src[i]), endpoint_name(r, t.dst[i])
-        times = (t.start_cycles[i], t.end_cycles[i])
-        yield (i, t.kind[i], t.tensor_label[i], src, dst, *times, t.bits[i], t.bw_bits[i], route)
+    cols = (t.kind, t.tensor_label, t.src, t.dst, t.start_cycles, t.end_cycles, t.bits, t.bw_bits)
+    for i, (kind, label, src, dst, start, end, bits, bw) in enumerate(zip(*cols, strict=True)):
+        route = ";".join([res_names[x] for x in t.res[ptr[i] : ptr[i + 1]]])
+        yield (i, kind, label, ends[src + 1], ends[dst + 1], start, end, bits, bw, route)
 
 
 def _layer_rows(r: Result) -> Iterable[Sequence[object]]:
