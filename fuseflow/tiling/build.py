@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from fuseflow.errors import InputError
 from fuseflow.hardware.model import Accelerator
-from fuseflow.tiling import deps
+from fuseflow.tiling import deps, through
 from fuseflow.tiling.axes import I64, clear_cache
 from fuseflow.tiling.graph import ORDER_EDGE, ROLE_CODES, CNGraph, csr_from_edges
 from fuseflow.tiling.spec import LayerMapping, MappingSpec
@@ -112,7 +112,7 @@ def _build(workload: Workload, mapping: MappingSpec, splits: Mapping[str, int] |
     out_bits, final, graph_out = _output_arrays(workload, layers, tilings)
     edges = _EdgeLists([], [], [], [])
     dram_bits = np.zeros(n, dtype=np.int64)
-    origins = deps.Origins(workload, owners, offset)
+    origins = through.Origins(workload, owners, offset)
     for layer in layers:
         _layer_edges(
             workload, layer, tilings[layer.name], offset, owners, origins, edges, dram_bits
@@ -176,7 +176,7 @@ def _layer_edges(
     tiling: LayerTiling,
     offset: Mapping[str, int],
     owners: Mapping[str, deps.OutputOwners],
-    origins: deps.Origins,
+    origins: through.Origins,
     edges: _EdgeLists,
     dram_bits: I64,
 ) -> None:
@@ -206,7 +206,7 @@ def _layer_edges(
         else:
             e = _through_shape_ops(tiling, operand, info.shape, origins, full)
             src = e.src
-            dram = src == deps.DRAM
+            dram = src == through.DRAM
             np.add.at(dram_bits, e.dst_tile[dram] + base, e.count[dram] * info.precision_bits)
             keep = src >= 0
             e = deps.Edges(e.dst_tile[keep], src[keep], e.count[keep])
@@ -218,15 +218,14 @@ def _through_shape_ops(
     tiling: LayerTiling,
     operand: Operand,
     shape: tuple[int, ...],
-    origins: deps.Origins,
+    origins: through.Origins,
     full: tuple[str, ...],
 ) -> deps.Edges:
     origin = origins.of(operand.tensor)
-    size = int(np.prod(shape, dtype=np.int64))
-    if deps.whole_tensor_tiles(origin, size):
+    if origins.is_whole(operand.tensor):
         vol = deps.window_volume(tiling, operand, shape, full)
-        return deps.whole_edges(tiling, vol > 0, origin)
-    return deps.element_edges(tiling, operand, shape, origin, full)
+        return through.whole_edges(vol > 0, origin)
+    return through.element_edges(tiling, operand, shape, origin, full)
 
 
 def _output_arrays(
