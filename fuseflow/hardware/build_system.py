@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fuseflow.errors import InputError
-from fuseflow.hardware.model import Bus, Core, Dram, Link, SharedMemory
+from fuseflow.hardware.model import Bus, Core, Dram, Link, MemoryLevel, SharedMemory
 from fuseflow.hardware.schema import DramSpec, InterconnectSpec, MeshSpec, SharedMemorySpec
 from fuseflow.hardware.yamlsrc import KeyPath, Problems, Source
 
@@ -159,7 +160,7 @@ def build_shared(
             else:
                 levels.append((name, level))
         for name, level in levels[1:]:
-            if level != levels[0][1]:
+            if _physical(level) != _physical(levels[0][1]):
                 problems.add(
                     src,
                     at,
@@ -174,6 +175,12 @@ def build_shared(
                 )
         out.append(SharedMemory(sm.memory, tuple(sm.cores)))
     return tuple(out)
+
+
+def _physical(level: MemoryLevel) -> MemoryLevel:
+    """The memory itself, without what describes one core's use of it: the operands it keeps
+    there and the array dims it serves (DIANA: only its SIMD core keeps W in the shared L1)."""
+    return replace(level, operands=frozenset(), served_dims=())
 
 
 def dram_problem(exc: InputError) -> str:
