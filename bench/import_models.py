@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import onnx
@@ -23,15 +25,17 @@ MODELS = [
     str(LIGHT / "light_densenet121.onnx"),
     str(LIGHT / "light_inception_v1.onnx"),
     str(LIGHT / "light_inception_v2.onnx"),
+    str(LIGHT / "light_vgg19.onnx"),
     "zoo:resnet50",
     "zoo:mobilenetv2",
+    "zoo:fsrcnn",
     "zoo:bert_layer?seq=512",
     "zoo:llama_prefill?seq=2048",
     "zoo:llama_decode?kv_len=4096",
 ]
 
 
-def best_of(repeat: int, fn) -> float:  # type: ignore[no-untyped-def]
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -48,18 +52,21 @@ def main() -> None:
     for spec in MODELS:
         w = load_workload(spec)
         label = Path(spec).stem if not spec.startswith("zoo:") else spec
-        if spec.startswith("zoo:"):
-            name, params = parse_zoo_spec(spec[4:])
-            build = best_of(args.repeat, lambda: zoo_model(name).model(params))
-            model = zoo_model(name).model(params)
-            imp = best_of(args.repeat, lambda: import_onnx(spec, model=model))
-        else:
-            build = 0.0
-            imp = best_of(args.repeat, lambda: load_workload(spec))
+        build, imp = time_import(spec, args.repeat)
         print(
             f"{label:<32} {len(w.layers):>6} {len(w.shape_ops):>6} {w.total_macs / 1e9:>9.3f} "
             f"{build * 1e3:>9.1f} {imp * 1e3:>9.1f}"
         )
+
+
+def time_import(spec: str, repeat: int) -> tuple[float, float]:
+    """Best-of-``repeat`` seconds of the zoo graph build (0 for files) and of the import."""
+    if not spec.startswith("zoo:"):
+        return 0.0, best_of(repeat, partial(load_workload, spec))
+    name, params = parse_zoo_spec(spec[4:])
+    build = best_of(repeat, partial(zoo_model(name).model, params))
+    model = zoo_model(name).model(params)
+    return build, best_of(repeat, partial(import_onnx, spec, model=model))
 
 
 if __name__ == "__main__":

@@ -90,3 +90,23 @@ def test_conv_transpose_is_a_scatter_over_input_positions():
     assert layer.operands["O"].axes[2] == AxisMap((("OY", 2), ("FY", 1)), -1)
     assert layer.operands["W"].axes[:2] == (AxisMap.of("C"), AxisMap.of("K"))
     assert layer.attrs["scatter"] is True
+
+
+def test_average_pool_ceil_mode_non_square():
+    node = helper.make_node("AveragePool", ["x"], ["y"], name="ap", kernel_shape=[2, 3],
+                            strides=[2, 3], ceil_mode=1)  # fmt: skip
+    w = load(model([node], {"x": (1, 5, 7, 8)}, ["y"]))
+    layer = w.layer("ap")
+    # OY = ceil((7 - 2) / 2) + 1 = 4; OX = ceil((8 - 3) / 3) + 1 = 3
+    assert w.tensors["y"].shape == (1, 5, 4, 3)
+    assert layer.sizes == {"B": 1, "K": 5, "OY": 4, "OX": 3, "FY": 2, "FX": 3}
+    assert layer.macs == 5 * 4 * 3 * 2 * 3 == 360
+    assert "C" not in layer.sizes and layer.reduction_dims == {"FY", "FX"}
+    assert layer.operands["I"].axes[3] == AxisMap((("OX", 3), ("FX", 1)))
+
+
+def test_global_max_pool_non_square():
+    node = helper.make_node("GlobalMaxPool", ["x"], ["y"], name="gmp")
+    layer = load(model([node], {"x": (1, 3, 4, 6)}, ["y"])).layer("gmp")
+    assert layer.sizes == {"B": 1, "K": 3, "OY": 1, "OX": 1, "FY": 4, "FX": 6}
+    assert layer.macs == 72 and layer.kind == "pool"

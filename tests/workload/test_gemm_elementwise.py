@@ -168,3 +168,20 @@ def test_embedding_lookup_is_not_modelled_but_can_pass_through():
     op = w.shape_ops[0]
     assert op.inputs == ("ids",) and op.attrs == {"passthrough": True, "whole_tensor": True}
     assert any("embed" in warning for warning in w.warnings)
+
+
+def test_div_of_two_activations_broadcasts_the_smaller():
+    # (2, 5, 6) / (2, 5, 1): rank 3 uses B, OY, K; the divisor's last axis is broadcast
+    node = helper.make_node("Div", ["x", "d"], ["y"], name="div")
+    div = load(model([node], {"x": (2, 5, 6), "d": (2, 5, 1)}, ["y"])).layer("div")
+    assert div.sizes == {"B": 2, "OY": 5, "K": 6} and div.macs == 60
+    assert not div.operands["W"].constant
+    assert div.operands["W"].axes == (AxisMap.of("B"), AxisMap.of("OY"), NO_AXIS)
+
+
+@pytest.mark.parametrize("op_type", ["Tanh", "Gelu", "Relu"])
+def test_unary_op_on_nchw(op_type):
+    node = helper.make_node(op_type, ["x"], ["y"], name="act")
+    layer = load(model([node], {"x": (1, 3, 2, 5)}, ["y"], opset=20)).layer("act")
+    assert layer.sizes == {"B": 1, "K": 3, "OY": 2, "OX": 5} and layer.macs == 30
+    assert set(layer.operands) == {"I", "O"} and layer.op_type == op_type

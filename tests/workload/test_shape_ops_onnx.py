@@ -65,6 +65,7 @@ CASES = {
         [const("sc", [1.0, 1.0, 2.0, 3.0])],
     ),
     "identity": (N("Identity", ["x"]), {"x": (2, 3)}, []),
+    "dropout": (N("Dropout", ["x"]), {"x": (2, 3)}, []),
 }  # fmt: skip
 
 

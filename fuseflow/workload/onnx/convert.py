@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,8 +113,7 @@ class _State:
     def visit(self, n: NodeView, unknown_ops: UnknownOps) -> None:
         for t in n.inputs:
             if t and t not in self.tensors and not self.view.is_constant(t):
-                raise n.error(f"reads tensor {t!r} that no earlier node produces "
-                              "(the graph must be topologically sorted)")  # fmt: skip
+                raise n.error(_missing_input(t, self.view.producer_index.get(t), n.index))
         if self._foldable(n):
             self.view.add_folded(n.node)
             return
@@ -128,7 +128,7 @@ class _State:
             if unknown_ops != "passthrough":
                 raise InputError(f"{exc}; use --unknown-ops passthrough to treat it as a "
                                  "data-moving node") from None  # fmt: skip
-            new = [self._passthrough(n)]
+            new = [self._passthrough(n, str(exc).rsplit(": ", 1)[-1])]
         for node in new:
             self._add_node(replace(node, source_index=n.index))
 
@@ -176,7 +176,7 @@ class _State:
         self.position[y] = pos
         return True
 
-    def _passthrough(self, n: NodeView) -> ShapeOp:
+    def _passthrough(self, n: NodeView, reason: str) -> ShapeOp:
         data = tuple(t for t in n.inputs if t and not self.view.is_constant(t))
         outs = tuple(t for t in n.node.output if t)
         for t in outs:
@@ -185,9 +185,9 @@ class _State:
                 self.warnings.append(f"{n.where}: output {t!r} has no shape; assumed its input's")
         sizes_agree = (
             len(data) == 1 and len(outs) == 1
-            and _size(n.shape(data[0])) == _size(n.shape(outs[0]))
+            and math.prod(n.shape(data[0])) == math.prod(n.shape(outs[0]))
         )  # fmt: skip
-        self.warnings.append(f"{n.where}: not modelled, passed through as a data-moving node")
+        self.warnings.append(f"{n.where}: {reason}; passed through as a data-moving node")
         attrs = {"passthrough": True, "whole_tensor": not sizes_agree}
         return ShapeOp(n.name, n.op_type, data, outs, attrs, n.index)
 
@@ -196,8 +196,10 @@ def _layer_inputs(layer: Layer) -> tuple[str, ...]:
     return tuple(layer.operands[r].tensor for r in layer.input_roles())
 
 
-def _size(shape: tuple[int, ...]) -> int:
-    out = 1
-    for s in shape:
-        out *= s
-    return out
+def _missing_input(tensor: str, producer: int | None, index: int) -> str:
+    if producer is None:
+        return f"reads tensor {tensor!r} that no node, input or initializer defines"
+    if producer > index:
+        return f"reads {tensor!r} before node #{producer} produces it (not topologically sorted)"
+    return (f"reads {tensor!r}, an extra output of node #{producer} that is not modelled "
+            "(e.g. a Dropout mask or MaxPool indices)")  # fmt: skip

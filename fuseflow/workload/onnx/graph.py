@@ -42,11 +42,14 @@ def infer_shapes(
 ) -> tuple[onnx.ModelProto, list[str]]:
     """Fix symbolic input dims (``dim_values`` or 1) and run ONNX shape inference."""
     warnings: list[str] = []
-    model = (
-        onnx.ModelProto.FromString(model.SerializeToString())
-        if dim_values or _symbolic(model)
-        else model
-    )
+    undeclared = _undeclared_domains(model)
+    if dim_values or undeclared or _symbolic(model):
+        model = onnx.ModelProto.FromString(model.SerializeToString())
+    for domain in undeclared:
+        # Custom-op exporters often omit the import; shape inference would stop at the node
+        # instead of letting the converter name the unmodelled op.
+        model.opset_import.append(helper.make_opsetid(domain, 1))
+        warnings.append(f"domain {domain!r} has no opset import; assumed version 1")
     init_names = {i.name for i in model.graph.initializer}
     for vi in model.graph.input:
         if vi.name in init_names:
@@ -70,6 +73,13 @@ def infer_shapes(
                 f"ONNX shape inference failed: {_first_line(exc)}", where=where
             ) from None
     return inferred, warnings
+
+
+def _undeclared_domains(model: onnx.ModelProto) -> list[str]:
+    """Custom domains used by nodes but not imported (the standard domain is never guessed)."""
+    declared = {o.domain for o in model.opset_import} | {"", "ai.onnx"}
+    used = dict.fromkeys(n.domain for n in model.graph.node)
+    return [d for d in used if d not in declared]
 
 
 def _symbolic(model: onnx.ModelProto) -> bool:
@@ -105,6 +115,7 @@ class ModelView:
     recipes: dict[str, onnx.NodeProto] = field(default_factory=dict)
     values: dict[str, NDArray | None] = field(default_factory=dict)
     consumers: Counter[str] = field(default_factory=Counter)
+    producer_index: dict[str, int] = field(default_factory=dict)  # tensor -> ONNX node index
     opset: int = 13
 
     @classmethod
@@ -120,6 +131,7 @@ class ModelView:
             view.constants.add(init.name)
             view.values[init.name] = _initializer_values(init)
         view.consumers = Counter(t for n in g.node for t in n.input if t)
+        view.producer_index = {t: i for i, n in enumerate(g.node) for t in n.output if t}
         view.consumers.update(o.name for o in g.output)
         view.opset = next(
             (o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13
