@@ -85,6 +85,18 @@ class Net:
         self.nodes.append(ShapeOp(name, op_type, tuple(inputs), (y,), attrs, len(self.nodes)))
         return y
 
+    def split(self, x: str, axis: int, sizes: Sequence[int]) -> list[str]:
+        """An ONNX Split of ``x`` along ``axis`` into parts of ``sizes``."""
+        name = f"split{len(self.nodes)}"
+        outs = []
+        for i, size in enumerate(sizes):
+            shape = list(self.tensors[x].shape)
+            shape[axis] = size
+            outs.append(self._tensor(f"{name}.y{i}", shape, name))
+        attrs = {"axis": axis, "splits": tuple(sizes)}
+        self.nodes.append(ShapeOp(name, "Split", (x,), tuple(outs), attrs, len(self.nodes)))
+        return outs
+
     def gemm(self, x: str, n_out: int, name: str | None = None) -> str:
         m, c = self.tensors[x].shape
         name = name or f"gemm{len(self.nodes)}"
