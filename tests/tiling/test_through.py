@@ -21,7 +21,7 @@ DRAM, NONE = -2, -1
 
 
 def _moved(op: ShapeOp, ins: list[np.ndarray], out: int, shape: tuple[int, ...]) -> np.ndarray:
-    """The owner array of output ``out`` of ``op``, written with plain numpy, not source_elements."""
+    """Owner array of output ``out`` of ``op``, with plain numpy (not source_elements)."""
     a = ins[0]
     t = op.op_type
     if t in ("Reshape", "Flatten"):
