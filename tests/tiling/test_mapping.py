@@ -150,3 +150,48 @@ def test_auto_stacks_cut_where_weights_exceed_on_chip_capacity():
     small = accelerator(weights_bits=300)
     m = mapping_from_dict({"stacks": "auto"}, WL, small)
     assert m.stacks == (("conv0",), ("conv1", "add2"))
+
+
+def test_tiling_by_size_count_and_all_never_enlarge_the_layer():
+    m = mapping_from_dict(
+        {
+            "layers": {
+                "conv0": {"tiling": {"OY": {"tile": 4}, "K": "all"}},
+                "conv1": {"tiling": {"OY": 4}},
+                "add2": {"tiling": {"OY": "all"}},
+            }
+        },
+        WL,
+        ACC,
+    )
+    g = build_cn_graph(WL, ACC, m)
+
+    def oy_cuts(lid):
+        layer = WL.layers[lid]
+        r = g.ranges[lid][:, layer.dim_names.index("OY")]
+        return sorted({(int(a), int(b)) for a, b in r.tolist()})
+
+    assert oy_cuts(0) == [(0, 4), (4, 6)]  # tiles of 4 rows, a shorter last one
+    assert g.cns_of_layer(0).shape[0] == 2 * 4  # x 4 one-channel K tiles
+    assert oy_cuts(1) == [(0, 2), (2, 4), (4, 5), (5, 6)]  # 4 tiles of 6 rows: 2, 2, 1, 1
+    assert oy_cuts(2) == [(r, r + 1) for r in range(6)]
+    assert int(g.output_bits.sum()) == sum(  # every output element exactly once
+        WL.tensors[la.operands["O"].tensor].size_bits for la in WL.layers
+    )
+
+
+def test_a_fixed_core_and_a_lone_layer_tiled_only_by_its_own_entry():
+    m = mapping_from_dict(
+        {
+            "default": {"tiling": {"OY": "all"}},
+            "layers": {"conv1": {"core": "core2", "tiling": {"OY": 3}}},
+            "stacks": "layer_by_layer",
+        },
+        WL,
+        ACC,
+    )
+    assert m.layers["conv1"].cores == (2,) and m.layers["conv1"].fixed == (2,)
+    g = build_cn_graph(WL, ACC, m)
+    # conv0 and add2 are alone in their stacks and only inherit the default tiling: one CN each
+    assert [g.cns_of_layer(i).shape[0] for i in range(3)] == [1, 3, 1]
+    assert g.group_fixed.tolist() == [-1, 2, -1]
