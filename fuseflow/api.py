@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from fuseflow.hardware.model import Accelerator
 from fuseflow.report.inputs import check_hashes, load_hardware, load_run_mapping, run_inputs
 from fuseflow.report.restore import schedule_from_result
 from fuseflow.report.result import load_result, make_result, save_result
-from fuseflow.report.schema import Result, RunInputs
+from fuseflow.report.schema import AllocationRecord, LowerBounds, Result, RunInputs
 from fuseflow.schedule.scheduler import ScheduleOptions, schedule
 from fuseflow.schedule.types import Schedule
 from fuseflow.schedule.validator import validate_schedule
@@ -29,6 +29,11 @@ from fuseflow.search.greedy import greedy_allocation
 from fuseflow.tiling.build import build_cn_graph
 from fuseflow.tiling.graph import CNGraph
 from fuseflow.workload.layer import Workload
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from fuseflow.search.problem import Budget, SearchResult
 from fuseflow.workload.load import load_workload
 
 Progress = Callable[[str], None]  # called with the name of each step as it starts
@@ -47,6 +52,21 @@ class InvalidScheduleError(FuseflowError):
             f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
         )
         super().__init__(f"the schedule is invalid: {shown}")
+
+
+@dataclass(frozen=True)
+class Search:
+    """An allocation search for :func:`run` (the `--allocate` flags of `fuseflow run`).
+
+    ``budget`` is a :class:`fuseflow.search.problem.Budget` or its text (``"20s"``, ``"500evals"``).
+    """
+
+    algorithm: str = "greedy"  # greedy | ga | cp
+    objective: str = "latency"  # latency | energy | edp
+    budget: str | Budget = "500evals"
+    workers: int = 1
+    pareto: bool = False
+    stream_ga: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,19 +91,25 @@ def run(
     cache: Any = None,
     plots: bool = True,
     progress: Progress | None = None,
+    search: Search | None = None,
 ) -> Result:
-    """Load, tile, cost, allocate (fixed, else greedy), schedule, validate, collect, save.
+    """Load, tile, cost, allocate, schedule, validate, collect, save.
 
     ``stacks`` (e.g. ``"0-10,11-21"`` by ONNX node index, ``"lbl"``) replaces the mapping's
-    stacks. Stream hardware and mapping files are converted on the fly. ``out_dir`` receives
-    result.json, the CSV tables and (``plots``) the Gantt, memory and Perfetto files.
+    stacks. Stream hardware and mapping files are converted on the fly. Groups the mapping
+    leaves open get the fast greedy allocation, or the result of ``search`` (seeded with
+    ``seed``; it also writes search.json). ``out_dir`` receives result.json, the CSV tables and
+    (``plots``) the Gantt, memory and Perfetto files.
     """
     step = progress or _quiet
     opts = dataclasses.asdict(options)
     inputs = run_inputs(workload, hardware, mapping, stacks=stacks, seed=seed, options=opts)
     prep = prepare(inputs, cache=cache, progress=step)
     step("allocation")
-    allocation = greedy_allocation(prep.graph, prep.costs, prep.accelerator)
+    if search is None:
+        allocation, found = greedy_allocation(prep.graph, prep.costs, prep.accelerator), None
+    else:
+        allocation, found = _search(prep, search, seed, out_dir, verbose=progress is not None)
     step("schedule")
     sched = schedule(prep.graph, prep.accelerator, prep.costs, allocation, options=options)
     step("validate")
@@ -91,6 +117,8 @@ def run(
     step("result")
     inputs = inputs.model_copy(update={"allocation": allocation.tolist()})
     result = make_result(prep.graph, prep.accelerator, sched, inputs)
+    record = allocation_record(prep.graph, sched, search, found)
+    result = result.model_copy(update={"allocation": record})
     if out_dir is not None:
         step("files")
         save_result(result, out_dir)
@@ -99,6 +127,76 @@ def run(
 
             write_plots(result, out_dir)
     return result
+
+
+def _search(
+    prep: Prepared, search: Search, seed: int, out_dir: str | Path | None, *, verbose: bool
+) -> tuple[NDArray[np.int32], SearchResult]:
+    import argparse
+
+    from fuseflow.search.cli import allocate_from_args
+    from fuseflow.search.problem import Budget
+
+    budget = search.budget if isinstance(search.budget, Budget) else Budget.parse(search.budget)
+    args = argparse.Namespace(
+        allocate=search.algorithm,
+        objective=search.objective,
+        budget=budget,
+        workers=search.workers,
+        pareto=search.pareto,
+        stream_ga=search.stream_ga,
+        seed=seed,
+    )
+    g, c, a = prep.graph, prep.costs, prep.accelerator
+    return allocate_from_args(args, g, c, a, out_dir=out_dir, progress=verbose)
+
+
+def free_groups(graph: CNGraph) -> int:
+    """Groups whose core the mapping leaves open (not fixed, several allowed cores)."""
+    fixed = graph.group_fixed.tolist()
+    return sum(
+        1 for f, cores in zip(fixed, graph.group_cores, strict=True) if f < 0 and len(cores) > 1
+    )
+
+
+def allocation_record(
+    graph: CNGraph, sched: Schedule, search: Search | None, found: SearchResult | None
+) -> AllocationRecord:
+    """What chose the allocation and, after a search, the gaps of ``sched`` to its bounds."""
+    free = free_groups(graph)
+    notes = [] if free else ["the mapping fixes the core of every group: nothing to choose"]
+    if search is None or found is None:
+        return AllocationRecord(
+            algorithm="greedy" if free else "fixed", free_groups=free, notes=notes
+        )
+    b = found.bounds
+    bounds = LowerBounds(latency_cycles=b.latency_cycles, energy_pj=b.energy_pj, edp=b.edp)
+    figures = {"latency": float(sched.latency_cycles), "energy": sched.energy.total_pj}
+    figures["edp"] = figures["latency"] * figures["energy"]
+    bound_of = {"latency": b.latency_cycles, "energy": b.energy_pj, "edp": b.edp}
+    gap = {k: (v / bound_of[k] - 1.0 if bound_of[k] > 0 else None) for k, v in figures.items()}
+    budget = _budget_text(search)
+    return AllocationRecord(
+        algorithm=found.algorithm,
+        objective=found.objective,
+        budget=budget,
+        free_groups=free,
+        evaluations=found.evaluations,
+        interrupted=found.interrupted,
+        bounds=bounds,
+        gap=gap,
+        notes=[*notes, *found.notes],
+    )
+
+
+def _budget_text(search: Search) -> str:
+    """The search budget as text (``20s``, ``500evals``)."""
+    b = search.budget
+    if isinstance(b, str):
+        return b
+    parts = [] if b.evaluations is None else [f"{b.evaluations}evals"]
+    parts += [] if b.seconds is None else [f"{b.seconds:g}s"]
+    return "+".join(parts) or "unlimited"
 
 
 def prepare(inputs: RunInputs, *, cache: Any = None, progress: Progress | None = None) -> Prepared:

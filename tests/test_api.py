@@ -59,6 +59,37 @@ def test_stream_inputs_run_unchanged_and_match_the_fused_example(fused, tmp_path
     assert check_result(tmp_path) == []
 
 
+def test_a_fixed_mapping_records_that_nothing_was_chosen(fused):
+    a = load_result(fused).allocation
+    assert a is not None and (a.algorithm, a.free_groups, a.bounds) == ("fixed", 0, None)
+
+
+def test_run_searches_the_allocation_with_a_tiny_budget(tmp_path, capsys):
+    out = tmp_path / "ga"
+    argv = ["run", "--workload", str(STREAM_ONNX), "--hardware", "tpu_like_quad"]
+    argv += ["--stacks", "lbl", "--allocate", "ga", "--objective", "edp", "--budget", "3evals"]
+    assert main([*argv, "--seed", "4", "--out", str(out), "--no-plots"]) == 0
+    assert "ga (edp)" in capsys.readouterr().out
+    r = load_result(out)
+    a = r.allocation
+    assert a is not None and (a.algorithm, a.objective, a.budget) == ("ga", "edp", "3evals")
+    assert a.free_groups == 48 and 1 <= a.evaluations <= 3 and a.bounds is not None
+    assert a.gap["edp"] == pytest.approx(r.totals.edp / a.bounds.edp - 1)
+    assert all(g is not None and g >= 0 for g in a.gap.values())  # bounds are lower bounds
+    search = json.loads((out / "search.json").read_text())
+    assert search["seed"] == 4 and search["allocation"] == r.inputs.allocation
+    assert [r.inputs.allocation[g] for g in r.cns.group] == r.cns.core  # the search's choice ran
+    assert check_result(out) == []
+
+
+def test_default_allocation_is_greedy_without_a_search(tmp_path):
+    r = run(STREAM_ONNX, "tpu_like_quad", stacks="lbl", out_dir=tmp_path, plots=False)
+    a = r.allocation
+    assert a is not None and (a.algorithm, a.free_groups, a.evaluations) == ("greedy", 48, 0)
+    assert not (tmp_path / "search.json").exists()
+    assert check_result(tmp_path) == []
+
+
 def test_layer_by_layer_example_has_one_cn_per_layer_part(tmp_path):
     ex = load_example("resnet18-tpu-quad-lbl")
     r = run(ex.workload, ex.hardware, ex.mapping, stacks=ex.stacks, out_dir=tmp_path, plots=False)

@@ -170,6 +170,34 @@ class MemoryTrace(_Model):
         return self
 
 
+class LowerBounds(_Model):
+    """Lower bounds on latency and energy over every allocation (``fuseflow.search.bounds``)."""
+
+    latency_cycles: float
+    energy_pj: float
+    edp: float
+
+
+class AllocationRecord(_Model):
+    """How the core of every group was chosen and how far the result is from the lower bounds.
+
+    ``algorithm`` is ``fixed`` when the mapping fixes every group, else the allocator that chose
+    (``greedy``, ``ga``, ``cp``). ``gap[objective]`` = this result / bound - 1 (None: no bound).
+    The search scores allocations with the scheduler; the result is one more scheduler run of
+    the chosen allocation with this run's options.
+    """
+
+    algorithm: str
+    objective: str | None = None
+    budget: str | None = None
+    free_groups: int
+    evaluations: int = 0
+    interrupted: bool = False
+    bounds: LowerBounds | None = None
+    gap: dict[str, float | None] = {}
+    notes: list[str] = []
+
+
 class Result(_Model):
     """One schedule run: totals, summaries, every CN and transfer, memory traces, inputs."""
 
@@ -186,6 +214,7 @@ class Result(_Model):
     cns: CnTable
     transfers: TransferTable
     memories: list[MemoryTrace]
+    allocation: AllocationRecord | None = None
 
 
 def _check_lengths(model: BaseModel, what: str, skip: tuple[str, ...] = ()) -> None:

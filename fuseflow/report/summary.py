@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from fuseflow.report import units
-from fuseflow.report.schema import Result
+from fuseflow.report.schema import AllocationRecord, Result
 
 
 def summary(result: Result) -> Group:
@@ -46,7 +46,21 @@ def _totals(r: Result) -> Table:
         f"read {units.size_bits(d.read_bits)}",
         f"write {units.size_bits(d.write_bits)}",
     )
+    if r.allocation is not None:
+        table.add_row("allocation", *_allocation(r.allocation))
     return table
+
+
+def _allocation(a: AllocationRecord) -> tuple[str, str]:
+    """(allocator, detail): free groups, search figures and the gap to the lower bound."""
+    what = a.algorithm if a.objective is None else f"{a.algorithm} ({a.objective})"
+    detail = f"{a.free_groups} free group{'' if a.free_groups == 1 else 's'}"
+    if a.evaluations:
+        detail += f", {a.evaluations:,} evals"
+    gap = a.gap.get(a.objective or "", None)
+    if gap is not None:
+        detail += f", bound +{100 * gap:.1f} %"
+    return what, detail
 
 
 def _cores(r: Result) -> Table:

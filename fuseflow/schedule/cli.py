@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -13,6 +13,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from fuseflow.errors import InputError
 from fuseflow.report.examples import list_examples, load_example
 from fuseflow.report.schema import Result
+from fuseflow.search.cli import add_allocation_arguments
+
+if TYPE_CHECKING:
+    from fuseflow.api import Search
 
 DEFAULT_OUT = Path("out")
 
@@ -36,10 +40,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--out", type=Path, help="output folder (default: out/<example> or out/run)")
     run.add_argument("--prefetch-weights", action="store_true", help="fetch weights before start")
     run.add_argument("--order", choices=("depth_first", "latency_first"), help="CN priority")
-    run.add_argument("--seed", type=int, default=0, help="recorded; for searches that use one")
+    run.add_argument("--seed", type=int, default=0, help="seed of the allocation search")
     run.add_argument("--no-plots", action="store_true", help="write result.json and CSVs only")
     run.add_argument("--quiet", action="store_true", help="no progress display or summary")
-    run.set_defaults(handler=_run)
+    add_allocation_arguments(run)
+    # No --allocate: the fast greedy allocation; --allocate ALGO (greedy too): the search, which
+    # also scores against the lower bounds and writes search.json.
+    run.set_defaults(handler=_run, allocate=None)
 
     check = subparsers.add_parser(
         "check-schedule",
@@ -83,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
             options=options,
             seed=args.seed,
             plots=not args.no_plots,
-            progress=step,
+            progress=None if args.quiet else step,
+            search=_search(args),
         )
         bar.update(task, description="done", completed=len(STEPS))
     if not args.quiet:
@@ -120,6 +128,25 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _search(args: argparse.Namespace) -> Search | None:
+    """The allocation search the flags ask for; None (fast greedy) without --allocate.
+
+    --pareto or --stream-ga alone mean the GA."""
+    from fuseflow.api import Search
+
+    if args.allocate is None and not (args.pareto or args.stream_ga):
+        return None
+    algorithm = args.allocate or ("ga" if args.stream_ga or args.pareto else "greedy")
+    return Search(
+        algorithm=algorithm,
+        objective=args.objective,
+        budget=args.budget,
+        workers=args.workers,
+        pareto=args.pareto,
+        stream_ga=args.stream_ga,
+    )
+
+
 def _progress(console: Console, quiet: bool) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -133,7 +160,8 @@ def _progress(console: Console, quiet: bool) -> Progress:
 
 
 def _files(console: Console, out: Path, result: Result, seconds: float, *, plots: bool) -> None:
-    names = ["result.json", "cns.csv", "transfers.csv", "layers.csv", "cores.csv"]
+    names = ["result.json", "cns.csv", "transfers.csv", "layers.csv", "cores.csv", "resources.csv"]
+    names += [p.name for p in (out / "search.json", out / "pareto.html") if p.is_file()]
     if plots:
         names += ["schedule.html", "schedule.png", "memory.png", "trace.perfetto.json"]
     console.print(f"wrote {out}/: {', '.join(names)}  ({seconds:.2f} s)")
