@@ -50,8 +50,17 @@ class Engine:
         self.last_tr: dict[int, int] = {}  # key -> last transfer index (broadcast reuse)
         self.fetched: set[int] = set()  # key * n_mem + m of DRAM tensors fetched before
         self.pins: set[int] = set()  # keys the CN being placed needs (not evictable)
+        self.horizon = 0  # no transfer into a memory starts before this (prefetch depth)
+        self.horizon_of = [0] * len(ctx.acc.cores)
+        self.core_mems = [sorted({int(m) for m in row if m >= 0}) for row in ctx.mem_of]
         self.cur = -1  # the CN being placed, for error messages
         self.cur_core = -1
+
+    def set_horizon(self, core: int, t: int) -> None:
+        """Nothing moves into ``core``'s memories before cycle t any more: prune them."""
+        self.horizon_of[core] = t
+        for m in self.core_mems[core]:
+            self.mem.prune(m, min(self.horizon_of[c] for c in self.ctx.mem_cores[m]))
 
     # -- DRAM copies -------------------------------------------------------------------------
     def dram_time(self, key: int) -> int | None:
@@ -220,6 +229,7 @@ class Engine:
         m: int,
         uses: int,
     ) -> int:
+        t0 = max(t0, self.horizon)
         if self.broadcast and route.resources:
             j = self._try_broadcast(kind, key, src, dst, route, bits, t0, m)
             if j is not None:
@@ -306,10 +316,7 @@ class Engine:
         return s, dur
 
     def timelines(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [
-            (np.asarray(t, dtype=np.int64), np.asarray(u, dtype=np.int64))
-            for t, u in zip(self.mem.times, self.mem.usage, strict=True)
-        ]
+        return [self.mem.timeline(m) for m in range(self.n_mem)]
 
 
 __all__ = ["AVAIL", "BUSY", "NO_TIME", "SIZE", "USES", "Energy", "Engine"]

@@ -35,11 +35,16 @@ class ScheduleOptions:
     ``prefetch_weights``: fetch every weight into its core before the first CN (as far as
     memory allows without evicting). ``broadcast``: a tensor already travelling over a superset
     of a route from the same source is received without a second reservation.
+    ``lookahead``: the operands of a CN may start moving into its core's memory while the
+    previous ``lookahead`` CNs of that core run (1 = double buffering), never earlier;
+    None = as early as data, memory and links allow (Stream's behaviour; slower to compute).
+    ``prefetch_weights`` ignores it.
     """
 
     order: Literal["depth_first", "latency_first"] | None = None
     prefetch_weights: bool = False
     broadcast: bool = True
+    lookahead: int | None = 1
 
 
 def schedule(
@@ -135,6 +140,8 @@ class _Run:
         self.start = [0] * g.n
         self.end = [0] * g.n
         self.core_free = [0] * len(ctx.acc.cores)
+        self.lookahead = opts.lookahead
+        self.recent: list[list[int]] = [[0] for _ in ctx.acc.cores]  # last CN starts per core
         self.pred_end = [0] * g.n
         # graph as lists (cheap per call: these are views converted once)
         self.in_ptr: list[int] = g.in_ptr.tolist()
@@ -186,6 +193,12 @@ class _Run:
         c = self.core[cn]
         eng.cur, eng.cur_core = cn, c
         eng.pins.clear()
+        recent = self.recent[c]
+        if self.lookahead is not None and len(recent) >= self.lookahead:
+            h = recent[-self.lookahead]
+            if h > eng.horizon_of[c]:
+                eng.set_horizon(c, h)
+        eng.horizon = eng.horizon_of[c]
         uses: list[tuple[int, int]] = []  # (memory, key) used by this CN, released at its end
         t = max(self.core_free[c], self.pred_end[cn])
         t = self._inputs(cn, c, t, uses)
@@ -205,6 +218,9 @@ class _Run:
             start, dur = t, self.lat[cn]
         end = start + dur
         self.start[cn], self.end[cn], self.core_free[c] = start, end, end
+        recent.append(start)
+        if len(recent) > 8:
+            del recent[:-8]
         if entry is None:
             eng.in_dram[cn] = end
         else:
@@ -301,7 +317,7 @@ class _Run:
                 continue
             seen.add(lk)
             bits = self.wbits[w]
-            if eng.mem.level(m) + bits <= eng.mem.capacity[m]:
+            if eng.mem.level[m] + bits <= eng.mem.capacity[m]:
                 u = self.weight_uses[lk]
                 eng.fetch(eng.n + w, m, c, bits, u, TransferKind.WEIGHT_FETCH)
 

@@ -137,7 +137,7 @@ def _check_timing(v: _View, topo: Topology) -> list[str]:
     for i in np.flatnonzero(start < 0).tolist():
         out.append(f"{v.cn(i)} starts at negative cycle {start[i]}")
     short = np.flatnonzero(v.cost_ok & (end - start < v.lat))
-    out += [f"{v.cn(i)} lasts {end[i] - start[i]} < its latency {v.lat[i]}" for i in short]
+    out += [f"{v.cn(i)} lasts {end[i] - start[i]} < its latency {v.lat[i]}" for i in short.tolist()]
     late = np.flatnonzero(start[g.edge_dst] < end[g.edge_src])
     for e in late.tolist():
         a, b = int(g.edge_src[e]), int(g.edge_dst[e])
@@ -156,7 +156,8 @@ def _check_timing(v: _View, topo: Topology) -> list[str]:
 
 def _arrivals(v: _View) -> dict[tuple[int, int, str], int]:
     """Earliest end of a transfer of (tensor kind, tensor) into each memory instance."""
-    s, first = v.s, {}
+    s = v.s
+    first: dict[tuple[int, int, str], int] = {}
     inbound = np.flatnonzero((s.tr_dst >= 0) & (s.tr_kind != TransferKind.STREAM))
     for t in inbound.tolist():
         kind, tensor, dst = int(s.tr_tensor_kind[t]), int(s.tr_tensor[t]), int(s.tr_dst[t])

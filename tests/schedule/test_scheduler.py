@@ -42,21 +42,23 @@ def test_link_bottleneck_delays_second_transfer() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lat_c", "tr1", "cn3"),
+    ("lat_c", "lookahead", "tr1"),
     [
-        (5, (5, 15), (50, 60)),  # C's data is ready at 5: back-fills the idle bus before 30
-        (25, (40, 50), (50, 60)),  # ready at 25: [25,35) would clash with A's [30,40)
+        (5, None, (5, 15)),  # C's data is ready at 5: back-fills the idle bus before 30
+        (5, 1, (40, 50)),  # double buffering: not before B starts the CN before (CN2 at 40)
+        (25, None, (40, 50)),  # ready at 25: [25,35) would clash with A's [30,40)
     ],
 )
-def test_bus_shared_by_three_cores(lat_c: int, tr1: tuple[int, int], cn3: tuple[int, int]) -> None:
+def test_bus_shared_by_three_cores(lat_c: int, lookahead: int | None, tr1: tuple[int, int]) -> None:
     # one bus (8 b/c) joins A, B, C: A->B and C->B contend on it. CN0 on A [0,30),
-    # its 80 bits cross the bus [30,40), CN2 on B [40,50).
+    # its 80 bits cross the bus [30,40), CN2 on B [40,50), CN3 on B [50,60).
     acc = accelerator([core("A"), core("B"), core("C")], buses=[(("A", "B", "C"), 8)])
     cns = [CN(out_bits=80, priority=0), CN(shape=1, out_bits=80, priority=2)]
     cns += [CN(layer=1, shape=2, priority=1), CN(layer=1, shape=2, priority=3)]
     g = graph(cns, [(0, 2, 80), (1, 3, 80)])
-    s = run(g, acc, costs(acc, [30, lat_c, 10]), [0, 2, 1, 1])
-    assert times(s) == [(0, 30), (0, lat_c), (40, 50), cn3]
+    opts = ScheduleOptions(lookahead=lookahead)
+    s = run(g, acc, costs(acc, [30, lat_c, 10]), [0, 2, 1, 1], opts)
+    assert times(s) == [(0, 30), (0, lat_c), (40, 50), (50, 60)]
     assert rows(s) == [(K.CORE_TO_CORE, 0, 0, 1, 30, 40), (K.CORE_TO_CORE, 1, 2, 1, *tr1)]
 
 
