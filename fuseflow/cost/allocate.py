@@ -41,6 +41,7 @@ def allocate(
     )
     nodes = _nodes(nest, physical)
     pos = np.arange(n + 1)[None, :]
+    reserve = _reserved(nest, physical)
     for mem, ops in nodes:
         sizes, accesses, columns = [], [], []
         for op in ops:
@@ -53,7 +54,7 @@ def allocate(
                 accesses.append(np.zeros((n_perm, 1)))
                 columns.append(np.array([n]))
                 continue
-            ok = pos >= cur[op.role][:, None]
+            ok = (pos >= cur[op.role][:, None]) & _fits_above(nest, op, lv, partial, reserve)
             sizes.append(np.where(ok, bits, np.inf))
             accesses.append(np.where(ok, bits * (nest.total[:, n : n + 1] / nest.total), np.inf))
             columns.append(np.arange(n + 1))
@@ -66,6 +67,41 @@ def allocate(
             cur[op.role] = pick
             lvl[op.role] += 1
     return cuts, valid
+
+
+def _reserved(
+    nest: Nest, physical: tuple[MemoryLevel, ...]
+) -> dict[int, list[tuple[Role, NDArray[np.float64]]]]:
+    """Per physical memory, the operands whose top level it is with their whole-tile bits
+    (finals for O): space no lower level's blocking may claim there."""
+    out: dict[int, list[tuple[Role, NDArray[np.float64]]]] = {}
+    n_perm, n = nest.perm_dim.shape
+    for op in nest.operands:
+        top = op.levels[-1]
+        if any(m is top for m in physical) and top.name != "dram":
+            bits = level_bits(nest, op, len(op.levels) - 1, np.zeros(n_perm, bool))[:, n]
+            out.setdefault(id(top), []).append((op.role, bits))
+    return out
+
+
+def _fits_above(
+    nest: Nest,
+    op: OperandNest,
+    lv: int,
+    partial: NDArray[np.bool_],
+    reserve: dict[int, list[tuple[Role, NDArray[np.float64]]]],
+) -> NDArray[np.bool_]:
+    """(P, n+1): whether keeping the loops below position i at level ``lv`` still leaves the
+    operand's higher levels room for the copy they must hold (next to the operands topping out
+    there), so a greedy low level cannot make every upper blocking infeasible."""
+    ok = np.ones(nest.total.shape, dtype=bool)
+    for hl in range(lv + 1, len(op.levels)):
+        mem = op.levels[hl]
+        if mem.name == "dram" and id(mem) not in reserve:
+            continue
+        others = sum((b for r, b in reserve.get(id(mem), []) if r != op.role), np.zeros(1))
+        ok &= level_bits(nest, op, hl, partial) + others[:, None] <= mem.size_bits
+    return ok
 
 
 def _nodes(
