@@ -1,5 +1,4 @@
-"""Where a schedule's latency goes: per core (compute, in-CN stalls, waiting), per DRAM port
-or link (busy cycles by transfer kind), per layer (the cost model's per-CN figures)."""
+"""Where a schedule's latency goes: critical path, per core, per DRAM port or link, per layer."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from fuseflow.hardware.model import Accelerator
 from fuseflow.hardware.topology import Topology, build_topology
 from fuseflow.schedule.types import Schedule, TransferKind
 from fuseflow.tiling.graph import CNGraph
+from fuseflow.validation.critical import CriticalPath, critical_path
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class Breakdown:
     cores: tuple[CoreTime, ...]
     resources: tuple[ResourceTime, ...]
     layers: tuple[LayerCost, ...]
+    critical: CriticalPath
 
 
 def breakdown(
@@ -80,6 +81,7 @@ def breakdown(
         cores=tuple(_cores(graph, acc, costs, sched)),
         resources=tuple(_resources(topo, sched)),
         layers=tuple(_layers(graph, acc, costs, sched)),
+        critical=critical_path(graph, costs, sched),
     )
 
 

@@ -29,6 +29,10 @@ def as_dict(run: CaseRun) -> dict[str, Any]:
         },
         "cns": run.graph.n,
         "last_cn_end_cycles": run.breakdown.last_cn_end_cycles,
+        "critical_path": {
+            **run.breakdown.critical.cycles,
+            "dominant": run.breakdown.critical.dominant,
+        },
         "cores": [dataclasses.asdict(c) for c in run.breakdown.cores],
         "resources": [dataclasses.asdict(r) for r in run.breakdown.resources],
         "layers": [
@@ -53,6 +57,7 @@ def as_text(run: CaseRun) -> str:
     lines.append(f"  source: {case.source}")
     lines.append(f"  energy {run.schedule.energy.total_pj:.4g} pJ " + _energy(run))
     lines.append(f"  {run.graph.n} CNs; last CN ends at {b.last_cn_end_cycles:,}")
+    lines.append(_critical(run))
     lines.append(
         "  per core (cycles): busy = ideal + in-CN stall + on/off-load; idle = before/wait/after"
     )
@@ -88,3 +93,15 @@ def _energy(run: CaseRun) -> str:
     e = run.schedule.energy
     parts = [(f.name.removesuffix("_pj"), getattr(e, f.name)) for f in dataclasses.fields(e)]
     return "(" + ", ".join(f"{k} {v:.3g}" for k, v in parts if v) + ")"
+
+
+def _critical(run: CaseRun) -> str:
+    cp = run.breakdown.critical
+    total = max(sum(cp.cycles.values()), 1)
+    parts = ", ".join(
+        f"{k.replace('_', ' ')} {v:,} ({100 * v / total:.1f} %)" for k, v in cp.cycles.items()
+    )
+    return (
+        f"  critical path ({cp.cns} CNs, {cp.transfers} transfers): {parts}"
+        f" -> dominated by {cp.dominant.replace('_', ' ')}"
+    )

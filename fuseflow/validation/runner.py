@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fuseflow.api import cost_table
 from fuseflow.cost.table import CostTable
 from fuseflow.errors import InputError
 from fuseflow.hardware.load import load_accelerator
@@ -78,24 +79,3 @@ def fixed_allocation(graph: CNGraph, case: ValidationCase) -> np.ndarray:
             where=str(case.mapping),
         )
     return graph.group_fixed.astype(np.int32)
-
-
-def cost_table(graph: CNGraph, acc: Accelerator) -> CostTable:
-    """The cost step's table if it is available, else every used tile shape costed directly."""
-    try:
-        from fuseflow.cost.build import build_cost_table
-    except ImportError:
-        from fuseflow.cost.analytical import layer_cost
-
-        pairs = sorted(
-            {
-                (int(s), int(c))
-                for s, c in zip(graph.shape, graph.group_fixed[graph.group], strict=True)
-            }
-        )
-        results = {
-            (s, c): layer_cost(graph.tile_layers[s], acc.cores[c], dram=acc.dram) for s, c in pairs
-        }
-        return CostTable(acc.core_names, len(graph.tile_layers), results)
-    table: CostTable = build_cost_table(graph, acc)
-    return table

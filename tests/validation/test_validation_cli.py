@@ -20,6 +20,16 @@ def test_json_output_has_latencies_and_breakdown(capsys: pytest.CaptureFixture[s
     assert 0 < out["accuracy"] <= 1
     assert out["cores"][0]["core"] == "digital"
     assert out["validator_problems"] == []
+    cp = out["critical_path"]
+    assert sum(v for k, v in cp.items() if k != "dominant") == out["modelled_latency_cycles"]
+
+
+def test_text_output_names_what_dominates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--case", "diana"]) == 0
+    out = capsys.readouterr().out
+    assert "measured 812,000 -> accuracy" in out
+    assert "-> dominated by " in out
+    assert "schedule validator: valid" in out
 
 
 def test_unknown_case_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
