@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fuseflow.workload.builder import WorkloadBuilder
 from fuseflow.workload.layer import Workload
+from fuseflow.workload.ops import Precisions
+
+# as published: inputs and weights 8 b, partial sums 16 b, final outputs 8 b
+PRECISIONS = Precisions(input_bits=8, weight_bits=8, partial_output_bits=16, output_bits=8)
 
 # (name, out channels, kernel, padding) in order; stride 1, no bias/activation layers.
 # Layer 6 (1x1) lists padding (1,1)/(1,1) in the source: a leftover without effect there (no
@@ -21,8 +25,8 @@ LAYERS = (
 
 
 def build(height: int = 540, width: int = 960) -> Workload:
-    """FSRCNN as encoded for DepFiN: I/W 8 b, partial sums 16 b, outputs 8 b (the defaults)."""
-    b = WorkloadBuilder("fsrcnn_depfin")
+    """FSRCNN as encoded for DepFiN."""
+    b = WorkloadBuilder("fsrcnn_depfin", PRECISIONS)
     x = b.input("image", (1, 1, height, width))
     for name, k, kernel, pad in LAYERS:
         x = b.conv(name, x, k, kernel, padding=pad)

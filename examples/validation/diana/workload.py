@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from fuseflow.workload.builder import WorkloadBuilder
 from fuseflow.workload.layer import Workload
+from fuseflow.workload.ops import Precisions
+
+# as published: inputs and weights 8 b, partial sums 16 b, final outputs 8 b
+PRECISIONS = Precisions(input_bits=8, weight_bits=8, partial_output_bits=16, output_bits=8)
 
 
 def build() -> Workload:
-    """Nine layers; I/W 8 b, partial sums 16 b, outputs 8 b (the defaults)."""
-    b = WorkloadBuilder("resnet18_first_layers_diana")
+    """Nine layers, as in the fact sheet's table (section 2)."""
+    b = WorkloadBuilder("resnet18_first_layers_diana", PRECISIONS)
     x = b.input("image", (1, 3, 224, 224))
     # padding (top, bottom, left, right) = (3, 2, 3, 2) as published: 224 -> 112
     y0 = b.conv("conv0", x, 64, 7, stride=2, padding=(3, 2, 3, 2))
