@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -69,17 +71,66 @@ def allocate(
     return cuts, valid
 
 
+def distinct_mappings(nest: Nest, cuts: dict[Role, NDArray[np.int64]]) -> NDArray[np.int64]:
+    """Indices of the first loop order of each class of equivalent mappings, in order.
+
+    Above the highest (stationarity-merged) cut of any non-top level, and above the first loop
+    each input's MAC-level reuse ends at, loops only ever sit in top-level memories, whose
+    costs depend on which loops are there, not on their order; and that set follows from the
+    prefix below. So two orders with the same prefix up to that point cost exactly the same.
+    """
+    n_perm, n = nest.perm_dim.shape
+    rows = np.arange(n_perm)[:, None]
+    high = np.zeros(n_perm, dtype=np.int64)
+    for op in nest.operands:
+        nxt = _next_true(op.relevant[nest.perm_dim])
+        merged = np.maximum.accumulate(nxt[rows, cuts[op.role]], axis=1)
+        if merged.shape[1] > 1:
+            high = np.maximum(high, merged[:, -2])
+        if op.role != "O":
+            high = np.maximum(high, nxt[:, 0])
+    labels = nest.perm_dim * 1000 + nest.perm_size
+    _, rank = np.unique(labels, return_inverse=True)
+    rank = rank.reshape(labels.shape) + 1
+    if n >= 15 or rank.max() >= 16:  # the 4-bit packing below would not fit: keep all
+        return np.arange(n_perm)
+    digits = np.where(np.arange(n)[None, :] < high[:, None], rank, 0)
+    code = high + (digits << (4 * np.arange(1, n + 1))[None, :]).sum(axis=1)
+    _, first = np.unique(code, return_index=True)
+    return np.sort(first)
+
+
+def subset(nest: Nest, keep: NDArray[np.int64]) -> Nest:
+    """The nest restricted to the loop orders ``keep``."""
+    return replace(
+        nest,
+        perm_dim=nest.perm_dim[keep],
+        perm_size=nest.perm_size[keep],
+        cum=nest.cum[keep],
+        total=nest.total[keep],
+    )
+
+
+def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
+    n_perm, n = mask.shape
+    pos = np.where(mask, np.arange(n)[None, :], n)
+    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
+    return np.flip(np.minimum.accumulate(np.flip(pos, 1), axis=1), 1)
+
+
 def _reserved(
     nest: Nest, physical: tuple[MemoryLevel, ...]
 ) -> dict[int, list[tuple[Role, NDArray[np.float64]]]]:
     """Per physical memory, the operands whose top level it is with their whole-tile bits
     (finals for O): space no lower level's blocking may claim there."""
     out: dict[int, list[tuple[Role, NDArray[np.float64]]]] = {}
-    n_perm, n = nest.perm_dim.shape
+    n = nest.perm_dim.shape[1]
     for op in nest.operands:
         top = op.levels[-1]
         if any(m is top for m in physical) and top.name != "dram":
-            bits = level_bits(nest, op, len(op.levels) - 1, np.zeros(n_perm, bool))[:, n]
+            whole = nest.cum[:1, n] * op.cum_spatial[-1][None, :]  # the same for every order
+            bits = footprint(op, whole) * op.final_bits
             out.setdefault(id(top), []).append((op.role, bits))
     return out
 

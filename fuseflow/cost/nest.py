@@ -161,18 +161,24 @@ def axes_elements(
 ) -> NDArray[np.float64]:
     """Distinct elements over the axes. A two-term axis ``sa*a + sb*b`` (a sliding window)
     has ``A*B - max(0, B - sa/g) * (A - sb/g)`` distinct indices, g = gcd(sa, sb)."""
-    out = np.ones(extents.shape[:-1])
+    out: NDArray[np.float64] | float = 1.0
     for axis in axes:
+        if len(axis) == 1:
+            ((d, coef),) = axis
+            out = out * (1.0 + coef * (extents[..., d] - 1.0) if coef != 1 else extents[..., d])
+            continue
         if len(axis) == 2:
             (da, sa), (db, sb) = axis
             g = math.gcd(sa, sb)
             a, b = np.floor(extents[..., da] + 1e-9), np.floor(extents[..., db] + 1e-9)
             out = out * (a * b - np.maximum(0.0, b - sa // g) * (a - sb // g))
             continue
-        span = np.ones(extents.shape[:-1])
+        span = 1.0
         for d, coef in axis:
             span = span + coef * (extents[..., d] - 1.0)
         out = out * span
+    if isinstance(out, float):
+        return np.full(extents.shape[:-1], out)
     return out
 
 

@@ -1,0 +1,83 @@
+"""Time of the analytical cost model per (layer, core): ResNet-18 x the TPU-like core.
+
+    python bench/cost_model.py [--model zoo:resnet18] [--hardware tpu_like_quad] [--core core0]
+
+"cold" evaluates every layer (as one CN) with an empty cost cache folder, "warm" reads the
+same layers back from that folder; both through :func:`fuseflow.cost.build.cost_pairs`.
+"fused run" is the cost step of the ResNet-18 fused example on the quad core (its row tiles
+and all cores), cold and warm. Target (issue 4): <= 2 ms per (layer, core) cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fuseflow.cost.build import build_cost_table, cost_pairs
+from fuseflow.hardware.load import load_accelerator
+from fuseflow.workload.load import load_workload
+
+
+def per_layer(model: str, hardware: str, core_name: str, repeat: int) -> None:
+    acc = load_accelerator(hardware)
+    core = acc.core(core_name)
+    jobs = [(layer, core) for layer in load_workload(model).layers]
+    cold, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            cost_pairs(jobs, acc.dram, cache=Path(tmp))
+            t1 = time.perf_counter()
+            cost_pairs(jobs, acc.dram, cache=Path(tmp))
+            t2 = time.perf_counter()
+        cold.append((t1 - t0) / len(jobs))
+        warm.append((t2 - t1) / len(jobs))
+    print(f"{model} x {core_name} ({core.name} of {hardware}): {len(jobs)} layers")
+    print(
+        f"  cold  {statistics.median(cold) * 1e3:7.3f} ms per (layer, core)  (median of {repeat})"
+    )
+    print(f"  warm  {statistics.median(warm) * 1e3:7.3f} ms per (layer, core)")
+
+
+def fused_run(repeat: int) -> None:
+    from fuseflow.api import prepare, run_inputs
+    from fuseflow.report.examples import load_example
+
+    ex = load_example("resnet18-tpu-quad-fused")
+    inputs = run_inputs(ex.workload, ex.hardware, ex.mapping, stacks=ex.stacks, seed=0, options={})
+    prep = prepare(inputs, cache=None)
+    graph, acc = prep.graph, prep.accelerator
+    cold, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            table = build_cost_table(graph, acc, cache=Path(tmp))
+            t1 = time.perf_counter()
+            build_cost_table(graph, acc, cache=Path(tmp))
+            t2 = time.perf_counter()
+        cold.append(t1 - t0)
+        warm.append(t2 - t1)
+    n = len(table.results)
+    print(f"resnet18-tpu-quad-fused cost step: {n} (tile shape, core) entries")
+    print(
+        f"  cold  {statistics.median(cold) * 1e3:7.1f} ms  ({statistics.median(cold) / n * 1e3:.2f} ms/entry)"
+    )
+    print(f"  warm  {statistics.median(warm) * 1e3:7.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="zoo:resnet18")
+    ap.add_argument("--hardware", default="tpu_like_quad")
+    ap.add_argument("--core", default="core0")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    per_layer(args.model, args.hardware, args.core, args.repeat)
+    fused_run(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
