@@ -62,9 +62,8 @@ def fused_run(repeat: int) -> None:
         warm.append(t2 - t1)
     n = len(table.results)
     print(f"resnet18-tpu-quad-fused cost step: {n} (tile shape, core) entries")
-    print(
-        f"  cold  {statistics.median(cold) * 1e3:7.1f} ms  ({statistics.median(cold) / n * 1e3:.2f} ms/entry)"
-    )
+    mid = statistics.median(cold)
+    print(f"  cold  {mid * 1e3:7.1f} ms  ({mid / n * 1e3:.2f} ms per entry)")
     print(f"  warm  {statistics.median(warm) * 1e3:7.1f} ms")
 
 
