@@ -14,6 +14,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from fuseflow.errors import InputError
 
 KeyPath = tuple[str | int, ...]
+# libyaml's parser when PyYAML has it (30x faster; same nodes and line marks)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -57,7 +59,7 @@ def read_yaml(path: Path) -> Source:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file ({exc})", where=str(path)) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -12,6 +12,8 @@ import yaml
 from fuseflow.errors import InputError
 
 KeyPath = tuple[str | int, ...]
+# libyaml's parser when PyYAML has it (30x faster; same nodes and line marks)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def read_yaml(path: str | Path, *, allow_duplicates: bool = False) -> YamlDoc:
 
 
 def parse_yaml(text: str, source: str, *, allow_duplicates: bool = False) -> YamlDoc:
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     dups: list[KeyPath] | None = [] if allow_duplicates else None
     try:
         node = loader.get_single_node()
