@@ -27,12 +27,17 @@ class OutputOwners:
     n_keys: tuple[int, ...]
     final_tile: I64  # tile id per combination of axis keys (ravelled), -1 if none
 
-    def tiles_of(self, axis_index: tuple[I64, ...]) -> I64:
-        """Final tile of each element given by its per-axis indices."""
-        if not axis_index:
-            return np.zeros(0, dtype=np.int64)
-        keys = tuple(o[i] for o, i in zip(self.owners, axis_index, strict=True))
-        return self.final_tile[np.ravel_multi_index(keys, self.n_keys)]
+    def tile_array(self, shape: tuple[int, ...]) -> I64:
+        """Final tile of every element of the output tensor (C order, -1 where none)."""
+        lin = np.zeros((1,) * len(shape), dtype=np.int64)
+        valid = np.ones((1,) * len(shape), dtype=np.bool_)
+        for axis, (owner, n) in enumerate(zip(self.owners, self.n_keys, strict=True)):
+            view = [1] * len(shape)
+            view[axis] = shape[axis]
+            lin = lin * n + np.maximum(owner, 0).reshape(view)
+            valid = valid & (owner >= 0).reshape(view)
+        tiles = self.final_tile[np.broadcast_to(lin, shape)]
+        return np.where(np.broadcast_to(valid, shape), tiles, -1).ravel()
 
 
 def output_owners(layer: Layer, tiling: LayerTiling, shape: tuple[int, ...]) -> OutputOwners:

@@ -115,7 +115,8 @@ class Origins:
     """Per tensor: for each flat element, the global CN whose final output it is (memoised).
 
     A tensor behind a whole-tensor shape op (every output element needs every input element)
-    gets the concatenated origins of its inputs instead: longer than the tensor.
+    gets the concatenated origins of its inputs instead (whatever their length), and
+    :meth:`is_whole` says so.
     """
 
     def __init__(
@@ -125,12 +126,15 @@ class Origins:
         self.owners = owners
         self.cn_offset = cn_offset
         self._memo: dict[str, I64] = {}
+        self._whole: set[str] = set()
 
     def size(self, tensor: str) -> int:
         return int(np.prod(self.workload.tensors[tensor].shape, dtype=np.int64))
 
     def is_whole(self, tensor: str) -> bool:
-        return int(self.of(tensor).shape[0]) != self.size(tensor)
+        """True when every element of ``tensor`` depends on every origin in ``of(tensor)``."""
+        self.of(tensor)
+        return tensor in self._whole
 
     def of(self, tensor: str) -> I64:
         if tensor not in self._memo:
@@ -143,8 +147,7 @@ class Origins:
             return np.full(self.size(tensor), DRAM, dtype=np.int64)
         node = self.workload.node(info.producer)
         if isinstance(node, Layer):
-            index = np.unravel_index(np.arange(self.size(tensor), dtype=np.int64), info.shape)
-            tiles = self.owners[node.name].tiles_of(tuple(np.asarray(i) for i in index))
+            tiles = self.owners[node.name].tile_array(info.shape)
             return np.where(tiles >= 0, tiles + self.cn_offset[node.name], NONE)
         return self._through(node, tensor)
 
@@ -153,12 +156,11 @@ class Origins:
 
         inputs = [self.of(t) for t in op.inputs]
         if depends_on_whole_input(op) or any(self.is_whole(t) for t in op.inputs):
+            self._whole.add(tensor)
             return np.concatenate(inputs)
         which, index = source_elements(op, self.workload, op.outputs.index(tensor))
-        which, index = which.ravel(), index.ravel()
-        out = np.full(self.size(tensor), NONE, dtype=np.int64)
-        for i, origin in enumerate(inputs):
-            sel = which == i
-            if sel.any():
-                out[sel] = origin[index[sel]]
-        return out
+        # One gather from the inputs' origins laid end to end, plus a NONE for "no input".
+        start = np.cumsum([0] + [int(o.shape[0]) for o in inputs], dtype=np.int64)
+        pool = np.concatenate([*inputs, np.array([NONE], dtype=np.int64)])
+        w = which.ravel().astype(np.int64)
+        return pool[np.where(w >= 0, start[np.maximum(w, 0)] + index.ravel(), start[-1])]

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fuseflow.tiling.build import build_cn_graph
@@ -282,6 +282,7 @@ def test_every_scenario_at_one_row_per_tile():
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(which=st.integers(0, len(SCENARIOS) - 1), tilings=st.lists(loops, min_size=3, max_size=3))
+@example(which=SCENARIOS.index(whole_tensor_op), tilings=[[], [TileLoop("OX", 2)], []])
 def test_shape_op_dependencies_equal_brute_force(which, tilings):
     check(SCENARIOS[which](), tilings)
 
