@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 import fuseflow
 from fuseflow.errors import InputError
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when available
 # A source checkout or an editable install keeps examples/ beside the package folder.
 DEFAULT_EXAMPLES_DIR = Path(fuseflow.__file__).resolve().parent.parent / "examples"
 
@@ -55,7 +56,9 @@ def load_example(name: str, examples_dir: Path | None = None) -> Example:
         known = ", ".join(e.name for e in list_examples(folder)) if folder.is_dir() else ""
         raise InputError(f"no example named {name!r} (examples: {known})", where="--example")
     try:
-        spec = _ExampleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        spec = _ExampleFile.model_validate(
+            yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        )
     except (ValidationError, yaml.YAMLError) as exc:
         msg = f"not a valid example file: {exc}".splitlines()[0]
         raise InputError(msg, where=str(path)) from None
@@ -73,7 +76,7 @@ def load_example(name: str, examples_dir: Path | None = None) -> Example:
 def _is_example(path: Path) -> bool:
     """Example files have a ``description`` and a ``workload``; mappings in the folder do not."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError:
         return False
     return isinstance(data, dict) and "description" in data and "workload" in data

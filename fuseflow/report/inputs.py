@@ -21,6 +21,9 @@ from fuseflow.tiling.mapping import load_mapping, mapping_from_dict
 from fuseflow.tiling.spec import MappingSpec
 from fuseflow.workload.layer import Workload
 
+# libyaml's safe loader when PyYAML has it (about 30x faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 STACK_WORDS = {"lbl": "layer_by_layer", "layer_by_layer": "layer_by_layer", "auto": "auto"}
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
 
@@ -75,7 +78,7 @@ def check_hashes(inputs: RunInputs) -> list[str]:
 
 def read_yaml_data(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML ({exc})", where=str(path)) from None
     except OSError as exc:
@@ -150,7 +153,7 @@ def load_run_mapping(
         if is_stream_mapping(data):
             from fuseflow.tiling.stream_import import import_stream_mapping
 
-            data = yaml.safe_load(import_stream_mapping(path, workload))
+            data = yaml.load(import_stream_mapping(path, workload), Loader=YAML_LOADER)
         elif stacks is None:
             return load_mapping(path, workload, acc)  # keeps line numbers in errors
     if stacks is not None:
