@@ -14,6 +14,7 @@ def as_dict(run: CaseRun) -> dict[str, Any]:
     stream = case.stream_modelled_latency_cycles
     measured = case.measured_latency_cycles
     refs = case.reference_cn_latency_cycles
+    ref = run.reference
     return {
         "case": case.name,
         "title": case.title,
@@ -23,6 +24,7 @@ def as_dict(run: CaseRun) -> dict[str, Any]:
         "accuracy": run.accuracy,
         "stream_modelled_latency_cycles": stream,
         "stream_accuracy": None if stream is None else accuracy(stream, measured),
+        "with_stream_cn_latency_cycles": None if ref is None else ref.latency_cycles,
         "energy_pj": {
             **{f.name: getattr(e, f.name) for f in dataclasses.fields(e)},
             "total_pj": e.total_pj,
@@ -54,6 +56,12 @@ def as_text(run: CaseRun) -> str:
         s = case.stream_modelled_latency_cycles
         acc = accuracy(s, case.measured_latency_cycles)
         lines.append(f"  (Stream's own model: {s:,} cycles, {100 * acc:.2f} %)")
+    if run.reference is not None:
+        with_ref = run.reference.latency_cycles
+        lines.append(
+            f"  (fuseflow's scheduler with Stream's per-CN latencies: {with_ref:,} cycles, "
+            f"{100 * accuracy(with_ref, case.measured_latency_cycles):.2f} %; a diagnostic)"
+        )
     lines.append(f"  source: {case.source}")
     lines.append(f"  energy {run.schedule.energy.total_pj:.4g} pJ " + _energy(run))
     lines.append(f"  {run.graph.n} CNs; last CN ends at {b.last_cn_end_cycles:,}")
@@ -82,7 +90,7 @@ def as_text(run: CaseRun) -> str:
         lines.append(
             f"    {la.layer:<14} {la.core:<8} {la.cns:>5} x {la.latency_cycles:>5} = "
             f"{la.ideal_cycles} + {la.stall_cycles} + {la.onload_cycles} + {la.offload_cycles}"
-            + (f"  [Stream/ZigZag {ref}]" if ref is not None else "")
+            + (f"  [Stream: {ref}]" if ref is not None else "")
         )
     verdict = "valid" if not run.problems else f"{len(run.problems)} problems: {run.problems[0]}"
     lines.append(f"  schedule validator: {verdict}")

@@ -20,6 +20,7 @@ from fuseflow.tiling.graph import CNGraph
 from fuseflow.tiling.mapping import load_mapping
 from fuseflow.validation.breakdown import Breakdown, breakdown
 from fuseflow.validation.case import ValidationCase
+from fuseflow.validation.reference import reference_costs
 
 
 def accuracy(modelled: float, measured: float) -> float:
@@ -42,6 +43,8 @@ class CaseRun:
     schedule: Schedule
     breakdown: Breakdown
     problems: tuple[str, ...]  # schedule validator violations (empty = valid)
+    # the same graph scheduled with Stream's per-CN latencies (diagnostic; see reference.py)
+    reference: Schedule | None = None
 
     @property
     def latency_cycles(self) -> int:
@@ -64,9 +67,13 @@ def run_case(case: ValidationCase) -> CaseRun:
     topo = build_topology(acc)
     sched = schedule(graph, acc, costs, allocation, options=options, topology=topo)
     problems = validate_schedule(graph, acc, costs, sched, topology=topo)
-    return CaseRun(
-        case, graph, acc, costs, sched, breakdown(graph, acc, costs, sched, topo), tuple(problems)
-    )
+    ref_costs = reference_costs(graph, costs, allocation, case)
+    ref = None
+    if ref_costs is not None:
+        ref = schedule(graph, acc, ref_costs, allocation, options=options, topology=topo)
+        problems += validate_schedule(graph, acc, ref_costs, ref, topology=topo)
+    parts = breakdown(graph, acc, costs, sched, topo)
+    return CaseRun(case, graph, acc, costs, sched, parts, tuple(problems), ref)
 
 
 def fixed_allocation(graph: CNGraph, case: ValidationCase) -> np.ndarray:

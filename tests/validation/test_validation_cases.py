@@ -9,13 +9,16 @@ regression fails. They are what the model gives, not targets: DepFiN is below th
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
 import pytest
 
+from fuseflow.errors import InputError
 from fuseflow.validation.case import find_case
 from fuseflow.validation.critical import CATEGORIES
-from fuseflow.validation.runner import CaseRun, accuracy, run_case
+from fuseflow.validation.reference import reference_costs
+from fuseflow.validation.runner import CaseRun, accuracy, fixed_allocation, run_case
 
 FLOORS = {"depfin": 0.923, "diana": 0.983}
 
@@ -68,6 +71,34 @@ def test_diana_anatomy() -> None:
     assert ports["l2 read"].busy_cycles["weight_fetch"] == 10_060  # fact sheet section 8
     assert run.latency_cycles > run.breakdown.last_cn_end_cycles
     assert run.breakdown.critical.cycles["links"] == 0
+
+
+def test_scheduler_with_streams_cn_latencies_reproduces_stream_on_diana() -> None:
+    """Same CN latencies as Stream -> fuseflow's scheduler lands where Stream's did (791,852)."""
+    run = _run("diana")
+    assert run.reference is not None
+    stream = run.case.stream_modelled_latency_cycles
+    assert stream is not None
+    assert abs(run.reference.latency_cycles / stream - 1) < 0.005
+
+
+def test_depfin_with_streams_cn_latencies_is_bounded_by_the_core() -> None:
+    """One core runs every CN one after the other: at least the sum of the CN latencies."""
+    run = _run("depfin")
+    assert run.reference is not None
+    per_row = sum(run.case.reference_cn_latency_cycles.values())
+    assert per_row * 540 <= run.reference.latency_cycles < per_row * 540 * 1.01
+
+
+def test_reference_latencies_must_name_the_layers() -> None:
+    run = _run("diana")
+    alloc = fixed_allocation(run.graph, run.case)
+    bad = dataclasses.replace(run.case, reference_cn_latency_cycles={"conv99": 5})
+    with pytest.raises(InputError, match=r"case.yaml: reference_cn_latency_cycles: .*'conv99'"):
+        reference_costs(run.graph, run.costs, alloc, bad)
+    missing = dataclasses.replace(run.case, reference_cn_latency_cycles={"conv0": 5})
+    with pytest.raises(InputError, match=r"no latency for layer 'pool1'"):
+        reference_costs(run.graph, run.costs, alloc, missing)
 
 
 def test_accuracy_formula() -> None:
