@@ -4,12 +4,135 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 
 import numpy as np
 from numpy.typing import NDArray
 
 # A resident entry: [size_bits, available_cycle, busy_until_cycle, remaining_uses]
 SIZE, AVAIL, BUSY, USES = 0, 1, 2, 3
+BLOCK = 64  # change points per block of a step function (split at twice this)
+
+
+class Steps:
+    """Usage of one memory as a step function: change points (time, bits added) in blocks.
+
+    Each block keeps its total and its highest prefix sum, so "the last instant the usage is
+    above a limit" walks blocks from the end and scans only the block that holds it: a query
+    near the present costs O(blocks after it + BLOCK) however long the run. Blocks wholly
+    before ``base`` (nothing can change there any more) move to the archive.
+    """
+
+    __slots__ = ("arc_t", "arc_u", "base", "bmax", "bstart", "bsum", "d", "first", "level", "t")
+
+    def __init__(self) -> None:
+        self.t: list[list[int]] = []  # times per block, sorted, unique
+        self.d: list[list[int]] = []  # bits added at each time
+        self.bstart: list[int] = []  # first time of each block
+        self.bsum: list[int] = []
+        self.bmax: list[int] = []  # highest prefix sum of the block's deltas
+        self.first = 0  # usage before the first point
+        self.level = 0  # usage after the last point
+        self.base = 0  # no change before this cycle any more
+        self.arc_t: list[int] = [0]
+        self.arc_u: list[int] = [0]
+
+    def add(self, t: int, delta: int) -> None:
+        """Add ``delta`` bits to the usage from cycle t on."""
+        if delta == 0:
+            return
+        t = max(t, self.base)
+        self.level += delta
+        if not self.t:
+            self._new_block(0, [t], [delta])
+            return
+        b = max(bisect_right(self.bstart, t) - 1, 0)
+        times, deltas = self.t[b], self.d[b]
+        if t > times[-1]:
+            times.append(t)
+            deltas.append(delta)
+            self.bsum[b] += delta
+            self.bmax[b] = max(self.bmax[b], self.bsum[b])
+        else:
+            i = bisect_left(times, t)
+            if times[i] == t:
+                deltas[i] += delta
+                if deltas[i] == 0:
+                    del times[i], deltas[i]
+            else:
+                times.insert(i, t)
+                deltas.insert(i, delta)
+            if not times:
+                del self.t[b], self.d[b], self.bstart[b], self.bsum[b], self.bmax[b]
+                return
+            self.bstart[b] = times[0]
+            self.bsum[b] += delta
+            self.bmax[b] = max(accumulate(deltas))
+        if len(times) > 2 * BLOCK:
+            self._split(b)
+
+    def _new_block(self, b: int, times: list[int], deltas: list[int]) -> None:
+        self.t.insert(b, times)
+        self.d.insert(b, deltas)
+        self.bstart.insert(b, times[0])
+        self.bsum.insert(b, sum(deltas))
+        self.bmax.insert(b, max(accumulate(deltas)))
+
+    def _split(self, b: int) -> None:
+        times, deltas = self.t[b], self.d[b]
+        self.t[b], self.d[b] = times[:BLOCK], deltas[:BLOCK]
+        self.bsum[b] = sum(self.d[b])
+        self.bmax[b] = max(accumulate(self.d[b]))
+        self._new_block(b + 1, times[BLOCK:], deltas[BLOCK:])
+
+    def room(self, t: int, limit: int) -> tuple[int, int]:
+        """Earliest cycle >= t from which usage stays <= limit, and bits over at the end."""
+        t = max(t, self.base)
+        if self.level > limit:
+            return max(t, self.t[-1][-1] if self.t else t), self.level - limit
+        u_end = self.level
+        for b in range(len(self.t) - 1, -1, -1):
+            u_start = u_end - self.bsum[b]
+            if u_start + self.bmax[b] > limit:
+                return max(t, self._after_last_over(b, u_end, limit)), 0
+            if self.bstart[b] <= t:  # anything over the limit earlier ends by t
+                return t, 0
+            u_end = u_start
+        if self.first > limit and self.t:
+            return max(t, self.bstart[0]), 0
+        return t, 0
+
+    def _after_last_over(self, b: int, u_end: int, limit: int) -> int:
+        """Time of the point after the last one of block b whose usage is above limit."""
+        times, deltas = self.t[b], self.d[b]
+        u = u_end
+        for k in range(len(times) - 1, -1, -1):
+            if u > limit:
+                return times[k + 1] if k + 1 < len(times) else self.bstart[b + 1]
+            u -= deltas[k]
+        raise AssertionError("block maximum out of date")
+
+    def prune(self, t: int) -> None:
+        """Nothing will change before cycle t any more: archive the blocks that end before."""
+        if t <= self.base:
+            return
+        self.base = t
+        while len(self.t) > 1 and self.bstart[1] <= t:
+            times, deltas = self.t[0], self.d[0]
+            self.arc_t += times
+            self.arc_u += [u + self.first for u in accumulate(deltas)]
+            self.first += self.bsum[0]
+            del self.t[0], self.d[0], self.bstart[0], self.bsum[0], self.bmax[0]
+
+    def timeline(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(times, usage from each time on), without repeated times or repeated usage."""
+        times = np.asarray(self.arc_t + [x for ts in self.t for x in ts], dtype=np.int64)
+        live = np.cumsum(np.asarray([x for ds in self.d for x in ds], dtype=np.int64))
+        usage = np.concatenate((np.asarray(self.arc_u, dtype=np.int64), live + self.first))
+        keep = np.r_[times[1:] != times[:-1], True]  # a point at 0 replaces the initial one
+        times, usage = times[keep], usage[keep]
+        step = np.r_[True, usage[1:] != usage[:-1]]
+        return times[step], usage[step]
 
 
 class MemoryBook:
@@ -19,96 +142,34 @@ class MemoryBook:
     last user of the tensor has been scheduled), so room for a new tensor at ``t`` means room
     at every instant from ``t`` on. Reservations may be made in the past of earlier ones (a
     transfer filling an early idle window) as long as that holds.
-
-    The step function is kept as change points (``t``, ``d``: time, bits added) after
-    ``base``; ``first`` is the usage before the first point, ``level`` after the last one and
-    ``peak`` an upper bound of the usage from ``base`` on, so that the common case (room
-    everywhere) costs O(1). Points before ``base`` are final and moved to the timeline.
     """
 
-    __slots__ = ("base", "capacity", "d", "first", "level", "peak", "resident", "t", "tl_t", "tl_u")
+    __slots__ = ("capacity", "resident", "steps")
 
     def __init__(self, capacity_bits: list[int]) -> None:
-        k = len(capacity_bits)
         self.capacity = list(capacity_bits)
-        self.t: list[list[int]] = [[] for _ in range(k)]
-        self.d: list[list[int]] = [[] for _ in range(k)]
-        self.first = [0] * k
-        self.level = [0] * k
-        self.peak = [0] * k
-        self.base = [0] * k
-        self.tl_t: list[list[int]] = [[0] for _ in range(k)]
-        self.tl_u: list[list[int]] = [[0] for _ in range(k)]
-        self.resident: list[dict[int, list[int]]] = [{} for _ in range(k)]
+        self.steps = [Steps() for _ in capacity_bits]
+        self.resident: list[dict[int, list[int]]] = [{} for _ in capacity_bits]
 
     def room_at(self, m: int, t: int, size: int) -> tuple[int, int]:
         """Earliest cycle >= t from which ``size`` more bits fit for good, and bits missing.
 
         ``missing > 0`` means no waiting helps: something must be evicted.
         """
-        t = max(t, self.base[m])
-        limit = self.capacity[m] - size
-        times = self.t[m]
-        if self.level[m] > limit:
-            return max(t, times[-1] if times else t), self.level[m] - limit
-        if self.peak[m] <= limit:
-            return t, 0
-        usage = np.cumsum(np.asarray(self.d[m], dtype=np.int64)) + self.first[m]
-        self.peak[m] = max(self.first[m], int(usage.max(initial=0)))
-        if self.peak[m] <= limit:
-            return t, 0
-        i = bisect_right(times, t)  # points at or before t; usage at t is usage[i - 1]
-        over = np.flatnonzero(usage[max(i - 1, 0) :] > limit)
-        if over.size:
-            return max(t, times[max(i - 1, 0) + int(over[-1]) + 1]), 0
-        if i == 0 and self.first[m] > limit:
-            return times[0], 0
-        return t, 0
+        return self.steps[m].room(t, self.capacity[m] - size)
 
-    def _add(self, m: int, t: int, delta: int) -> None:
-        """Add ``delta`` bits to the usage from cycle t on."""
-        if delta == 0:
-            return
-        t = max(t, self.base[m])
-        times, deltas = self.t[m], self.d[m]
-        i = bisect_left(times, t)
-        if i < len(times) and times[i] == t:
-            deltas[i] += delta
-            if deltas[i] == 0:
-                del times[i], deltas[i]
-        else:
-            times.insert(i, t)
-            deltas.insert(i, delta)
-        self.level[m] += delta
-        if delta > 0:
-            self.peak[m] += delta
+    def level(self, m: int) -> int:
+        """Bits held once every known release has happened."""
+        return self.steps[m].level
 
     def prune(self, m: int, t: int) -> None:
-        """Nothing will change before cycle t any more: move that part to the timeline."""
-        if t <= self.base[m]:
-            return
-        self.base[m] = t
-        times = self.t[m]
-        if len(times) < 64 or times[63] >= t:
-            return
-        k = bisect_left(times, t)
-        usage = np.cumsum(np.asarray(self.d[m][:k], dtype=np.int64)) + self.first[m]
-        self.tl_t[m] += times[:k]
-        self.tl_u[m] += usage.tolist()
-        self.first[m] = int(usage[-1])
-        del times[:k], self.d[m][:k]
+        self.steps[m].prune(t)
 
     def timeline(self, m: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        usage = np.cumsum(np.asarray(self.d[m], dtype=np.int64)) + self.first[m]
-        times = np.asarray(self.tl_t[m] + self.t[m], dtype=np.int64)
-        usage = np.concatenate((np.asarray(self.tl_u[m], dtype=np.int64), usage))
-        keep = np.r_[times[1:] != times[:-1], True]  # a point at 0 replaces the initial one
-        times, usage = times[keep], usage[keep]
-        step = np.r_[True, usage[1:] != usage[:-1]]  # drop points that change nothing
-        return times[step], usage[step]
+        return self.steps[m].timeline()
 
     def allocate(self, m: int, key: int, size: int, t: int, avail: int, uses: int) -> list[int]:
-        self._add(m, t, size)
+        self.steps[m].add(t, size)
         entry = [size, avail, avail, uses]
         self.resident[m][key] = entry
         return entry
@@ -116,7 +177,7 @@ class MemoryBook:
     def release(self, m: int, key: int, t: int) -> None:
         """Drop a resident tensor; its space frees at cycle t."""
         entry = self.resident[m].pop(key)
-        self._add(m, t, -entry[SIZE])
+        self.steps[m].add(t, -entry[SIZE])
 
     def victims(
         self, m: int, need: int, t: int, pinned: set[int], in_dram: Callable[[int], bool]

@@ -35,16 +35,16 @@ class ScheduleOptions:
     ``prefetch_weights``: fetch every weight into its core before the first CN (as far as
     memory allows without evicting). ``broadcast``: a tensor already travelling over a superset
     of a route from the same source is received without a second reservation.
-    ``lookahead``: the operands of a CN may start moving into its core's memory while the
-    previous ``lookahead`` CNs of that core run (1 = double buffering), never earlier;
-    None = as early as data, memory and links allow (Stream's behaviour; slower to compute).
+    ``lookahead``: None (default, as Stream) moves the operands of a CN into its core's memory
+    as early as data, room and links allow; k >= 1 waits until the k-th previous CN of that
+    core has started (1 = double buffering, a DMA engine that runs one CN ahead).
     ``prefetch_weights`` ignores it.
     """
 
     order: Literal["depth_first", "latency_first"] | None = None
     prefetch_weights: bool = False
     broadcast: bool = True
-    lookahead: int | None = 1
+    lookahead: int | None = None
 
 
 def schedule(
@@ -317,7 +317,7 @@ class _Run:
                 continue
             seen.add(lk)
             bits = self.wbits[w]
-            if eng.mem.level[m] + bits <= eng.mem.capacity[m]:
+            if eng.mem.level(m) + bits <= eng.mem.capacity[m]:
                 u = self.weight_uses[lk]
                 eng.fetch(eng.n + w, m, c, bits, u, TransferKind.WEIGHT_FETCH)
 
