@@ -73,6 +73,7 @@ def search_allocation(
                 notes.extend(_run_cp(problem, cache, tracker, clock, seed, start, cp, bar))
         except KeyboardInterrupt:
             interrupted = True
+            tracker.add(cache.scored(), cache.evaluations)
         evaluations = cache.evaluations
     assert tracker.best is not None
     return SearchResult(

@@ -15,7 +15,7 @@ def lower_bounds(problem: AllocationProblem) -> Bounds:
 
     Latency: the largest of the critical path, the work on every core set, and the DRAM
     traffic no allocation avoids. Energy: each CN at its cheapest allowed core plus the DRAM
-    traffic no allocation avoids. docs/allocation.md explains why each is valid.
+    traffic no allocation avoids. docs/search.md explains why each is valid.
     """
     lat, energy, cores_of = _cn_minima(problem)
     reads, writes = unavoidable_dram_bits(problem)

@@ -1,10 +1,80 @@
-"""Sub-commands of the search step (filled in by the issue that builds this step)."""
+"""Allocation-search flags for `fuseflow run` and the glue that turns them into a search."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fuseflow.cost.table import CostTable
+from fuseflow.hardware.model import Accelerator
+from fuseflow.search.api import ALGORITHMS, search_allocation
+from fuseflow.search.problem import OBJECTIVES, Budget, SearchResult, make_problem
+from fuseflow.tiling.graph import CNGraph
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add this step's sub-commands to the `fuseflow` parser."""
+    """No sub-command of its own: the search runs inside `fuseflow run` (see
+    :func:`add_allocation_arguments`)."""
+
+
+def add_allocation_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --allocate, --objective, --budget, --workers, --pareto (``--seed`` is run's)."""
+    group = parser.add_argument_group("allocation search")
+    group.add_argument(
+        "--allocate",
+        choices=ALGORITHMS,
+        default="greedy",
+        help="how to choose the core of every free group (default: greedy)",
+    )
+    group.add_argument("--objective", choices=OBJECTIVES, default="latency")
+    group.add_argument(
+        "--budget",
+        type=Budget.parse,
+        default=Budget(evaluations=500),
+        help="search budget: 30s, 2m or 500evals (default 500evals; evals are reproducible)",
+    )
+    group.add_argument(
+        "--workers", type=int, default=1, help="processes scoring GA candidates (default 1)"
+    )
+    group.add_argument(
+        "--pareto",
+        action="store_true",
+        help="also keep the latency/energy front: pareto.json + pareto.html in --out",
+    )
+    group.add_argument(
+        "--stream-ga",
+        action="store_true",
+        help="GA with Stream's configuration (mu+lambda, cx 0.3, mut 0.7, 16 x 10)",
+    )
+
+
+def allocate_from_args(
+    args: argparse.Namespace,
+    graph: CNGraph,
+    costs: CostTable,
+    acc: Accelerator,
+    *,
+    out_dir: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[NDArray[np.int32], SearchResult]:
+    """Run the search the flags ask for; write search.json (and the front) into ``out_dir``."""
+    problem = make_problem(graph, costs, acc, args.objective)
+    result = search_allocation(
+        problem,
+        args.allocate,
+        args.budget,
+        getattr(args, "seed", 0),
+        workers=args.workers,
+        pareto=args.pareto,
+        stream_compat=args.stream_ga,
+        progress=progress,
+    )
+    if out_dir is not None:
+        from fuseflow.search.output import write_search
+
+        write_search(result, out_dir)
+    return result.allocation, result

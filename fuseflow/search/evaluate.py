@@ -110,20 +110,29 @@ class ScoreCache:
             if k not in self._memo and k not in todo:
                 todo[k] = a
         if todo:
-            results = self._run(list(todo.values()))
-            self._memo.update(zip(todo, results, strict=True))
-            self.evaluations += len(todo)
+            self._run(todo)
         return [Candidate(a, *self._memo[_key(a)]) for a in allocs]
 
-    def _run(self, allocs: list[NDArray[np.int32]]) -> list[tuple[int, float]]:
-        if self.workers == 1 or len(allocs) == 1:
+    def scored(self) -> list[Candidate]:
+        """Every allocation scored so far, in scoring order (e.g. after Ctrl-C mid-batch)."""
+        return [
+            Candidate(np.frombuffer(k, dtype=np.int32).copy(), *v) for k, v in self._memo.items()
+        ]
+
+    def _run(self, todo: dict[bytes, NDArray[np.int32]]) -> None:
+        if self.workers == 1 or len(todo) == 1:
             if self._local is None:
                 self._local = self.factory(self.problem)
-            return [self._local(a) for a in allocs]
+            for k, a in todo.items():  # one at a time: Ctrl-C keeps what is done
+                self._memo[k] = self._local(a)
+                self.evaluations += 1
+            return
         if self._pool is None:
             self._pool = _make_pool(self.problem, self.factory, self.workers)
-        chunk = max(1, -(-len(allocs) // self.workers))
-        return list(self._pool.map(_work, allocs, chunksize=chunk))
+        chunk = max(1, -(-len(todo) // self.workers))
+        results = list(self._pool.map(_work, todo.values(), chunksize=chunk))
+        self._memo.update(zip(todo, results, strict=True))
+        self.evaluations += len(todo)
 
 
 def _key(allocation: NDArray[np.int32]) -> bytes:

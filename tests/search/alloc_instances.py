@@ -10,7 +10,7 @@ import numpy as np
 from fuseflow.cost.result import CostResult
 from fuseflow.cost.table import CostTable
 from fuseflow.hardware.model import Accelerator, Core, Dram, Link, MemoryLevel
-from fuseflow.search.evaluate import EvaluatorFactory
+from fuseflow.search.evaluate import EvaluatorFactory, scheduler_evaluator
 from fuseflow.search.problem import AllocationProblem, Candidate
 from fuseflow.tiling.graph import ROLE_CODES, CNGraph, csr_from_edges
 from fuseflow.workload.layer import AxisMap, Layer, Operand, TensorInfo, Workload
@@ -193,14 +193,7 @@ def random_spec(seed: int, max_groups: int = 5) -> Spec:
 
 
 def evaluator_factory() -> EvaluatorFactory:
-    """The real scheduler when it is there, else the stand-in list scheduler."""
-    try:
-        from fuseflow.schedule import scheduler  # noqa: F401
-        from fuseflow.search.evaluate import scheduler_evaluator
-    except ImportError:
-        from alloc_standin import standin_evaluator
-
-        return standin_evaluator
+    """The real scheduler (every test scores allocations with it)."""
     return scheduler_evaluator
 
 
@@ -212,3 +205,14 @@ def brute_force(problem: AllocationProblem, factory: EvaluatorFactory) -> list[C
         alloc = problem.allocation(np.array(genome, dtype=np.int64))
         out.append(Candidate(alloc, *evaluate(alloc)))
     return out
+
+
+def check_rescored(problem: AllocationProblem, found: Candidate) -> None:
+    """The found allocation's schedule is valid and its figures are the full scheduler's."""
+    from fuseflow.schedule.scheduler import schedule
+    from fuseflow.schedule.validator import validate_schedule
+
+    graph, acc, costs = problem.graph, problem.acc, problem.costs
+    sched = schedule(graph, acc, costs, found.allocation)
+    assert validate_schedule(graph, acc, costs, sched) == []
+    assert (sched.latency_cycles, sched.energy.total_pj) == (found.latency_cycles, found.energy_pj)

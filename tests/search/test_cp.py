@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from alloc_instances import Spec, brute_force, build, evaluator_factory
+from alloc_instances import Spec, brute_force, build, check_rescored, evaluator_factory
 
 from fuseflow.search.api import search_allocation
 from fuseflow.search.cp import CpSettings
@@ -29,6 +29,7 @@ def test_cp_finds_the_optimum(objective: str) -> None:
     )
     assert result.best.value(problem.objective) == pytest.approx(optimum)
     assert result.evaluations <= 60
+    check_rescored(problem, result.best)
 
 
 def test_cp_without_polish_is_never_worse_than_its_warm_start() -> None:

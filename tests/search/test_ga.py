@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from alloc_instances import Spec, brute_force, build, evaluator_factory
+from alloc_instances import Spec, brute_force, build, check_rescored, evaluator_factory
 
 from fuseflow.search.api import search_allocation
 from fuseflow.search.ga import GaSettings
@@ -28,6 +28,7 @@ def test_ga_finds_the_optimum(objective: str) -> None:
     assert result.evaluations <= 150
     assert result.best.value(problem.objective) == pytest.approx(optimum)
     assert result.history[-1][1] == pytest.approx(optimum)
+    check_rescored(problem, result.best)
 
 
 def test_same_seed_same_answer_with_one_or_two_workers() -> None:
