@@ -70,7 +70,7 @@ conv_params = st.fixed_dictionaries(
 )
 loops = st.lists(
     st.one_of(
-        st.builds(TileLoop, st.sampled_from(["OY", "OX", "K", "C", "G"]), st.integers(1, 4)),
+        st.builds(TileLoop, st.sampled_from(["OY", "OX", "K", "C", "G", "FY"]), st.integers(1, 4)),
         st.builds(
             lambda d, s: TileLoop(d, size=s), st.sampled_from(["OY", "OX", "K"]), st.integers(1, 3)
         ),
@@ -86,8 +86,9 @@ loops = st.lists(
     convs=st.lists(conv_params, min_size=2, max_size=3),
     tilings=st.lists(loops, min_size=3, max_size=3),
     residual=st.booleans(),
+    k_parts=st.integers(1, 3),
 )
-def test_dependencies_equal_brute_force(shape, convs, tilings, residual):
+def test_dependencies_equal_brute_force(shape, convs, tilings, residual, k_parts):
     n = Net()
     t = n.input((1, *shape))
     outs = []
@@ -105,5 +106,7 @@ def test_dependencies_equal_brute_force(shape, convs, tilings, residual):
     names = [layer.name for layer in wl.layers]
     tiling = {name: tilings[i % 3] for i, name in enumerate(names)}
     tiling = {k: [x for x in v if x.dim in wl.layer(k).sizes] for k, v in tiling.items()}
-    g = build_cn_graph(wl, ACC, spec(wl, tiling=tiling))
+    # an inter-core split of K into groups wherever K is not tiled
+    split = {k: [("K", k_parts)] for k, v in tiling.items() if all(x.dim != "K" for x in v)}
+    g = build_cn_graph(wl, ACC, spec(wl, tiling=tiling, split=split))
     assert graph_edges(g) == brute_force(g)
