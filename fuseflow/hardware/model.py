@@ -160,12 +160,23 @@ class Accelerator:
     def total_macs(self) -> int:
         return sum(c.n_macs for c in self.cores)
 
+    @cached_property
+    def _memory_instances(self) -> dict[tuple[str, Role], str]:
+        return {}  # memo of memory_instance: the scheduler and validator ask per CN
+
     def memory_instance(self, core: str, operand: Role) -> str:
         """Identity of the top-level memory holding ``operand`` on ``core``.
 
         Cores in a shared-memory group share one identity for that memory, so the scheduler
         sees one capacity and a tensor written by one core is present for the others.
         """
+        key = (core, operand)
+        found = self._memory_instances.get(key)
+        if found is None:
+            found = self._memory_instances[key] = self._find_memory_instance(core, operand)
+        return found
+
+    def _find_memory_instance(self, core: str, operand: Role) -> str:
         mem = self.core(core).top_memory(operand)
         for group in self.shared_memories:
             if core in group.cores and mem.name == group.memory:
