@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.nest import Nest, OperandNest, footprint
+from fuseflow.cost.traffic import _after_last_true, _next_true
 from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
 
@@ -72,30 +73,41 @@ def allocate(
 
 
 def distinct_mappings(nest: Nest, cuts: dict[Role, NDArray[np.int64]]) -> NDArray[np.int64]:
-    """Indices of the first loop order of each class of equivalent mappings, in order.
+    """Indices of the first loop order of each class of equally costed mappings, in order.
 
-    Above the highest (stationarity-merged) cut of any non-top level, and above the first loop
-    each input's MAC-level reuse ends at, loops only ever sit in top-level memories, whose
-    costs depend on which loops are there, not on their order; and that set follows from the
-    prefix below. So two orders with the same prefix up to that point cost exactly the same.
+    A mapping's costs depend on its loop order only through a few positions per operand and
+    level (the stationarity-merged cut, where its outermost irrelevant and outermost
+    non-strictly-relevant loops start, and for inputs where MAC-level reuse ends); between
+    such breakpoints only the multiset of loops matters. Orders with the same breakpoints and
+    the same loops per segment are therefore evaluated once.
     """
     n_perm, n = nest.perm_dim.shape
     rows = np.arange(n_perm)[:, None]
-    high = np.zeros(n_perm, dtype=np.int64)
+    brk = np.zeros((n_perm, n + 1), dtype=bool)
     for op in nest.operands:
-        nxt = _next_true(op.relevant[nest.perm_dim])
-        merged = np.maximum.accumulate(nxt[rows, cuts[op.role]], axis=1)
-        if merged.shape[1] > 1:
-            high = np.maximum(high, merged[:, -2])
+        rel = op.relevant[nest.perm_dim]
+        nxt = _next_true(rel)
+        merged = nxt[rows, cuts[op.role]]
+        merged[:, -1] = n
+        merged = np.maximum.accumulate(merged, axis=1)
+        prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
+        start_ir = np.maximum(prev, _after_last_true(rel)[rows, merged])
+        start_r = np.maximum(prev, _after_last_true(~op.strict_r[nest.perm_dim])[rows, merged])
+        for pos in (merged, start_ir, start_r):
+            brk[rows, pos] = True
         if op.role != "O":
-            high = np.maximum(high, nxt[:, 0])
+            brk[rows[:, 0], nxt[:, 0]] = True
+    if n >= 12:
+        return np.arange(n_perm)
     labels = nest.perm_dim * 1000 + nest.perm_size
     _, rank = np.unique(labels, return_inverse=True)
     rank = rank.reshape(labels.shape) + 1
-    if n >= 15 or rank.max() >= 16:  # the 4-bit packing below would not fit: keep all
+    if rank.max() >= 16:
         return np.arange(n_perm)
-    digits = np.where(np.arange(n)[None, :] < high[:, None], rank, 0)
-    code = high + (digits << (4 * np.arange(1, n + 1))[None, :]).sum(axis=1)
+    segment = np.cumsum(brk[:, :n], axis=1)  # a breakpoint at i starts a segment at loop i
+    canon = np.sort(segment * 16 + rank, axis=1) % 16
+    code = (canon << (4 * np.arange(n))[None, :]).sum(axis=1)
+    code = code + (brk.astype(np.int64) << (4 * n + np.arange(n + 1))[None, :]).sum(axis=1)
     _, first = np.unique(code, return_index=True)
     return np.sort(first)
 
@@ -109,14 +121,6 @@ def subset(nest: Nest, keep: NDArray[np.int64]) -> Nest:
         cum=nest.cum[keep],
         total=nest.total[keep],
     )
-
-
-def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
-    n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(n)[None, :], n)
-    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
-    return np.flip(np.minimum.accumulate(np.flip(pos, 1), axis=1), 1)
 
 
 def _reserved(

@@ -159,13 +159,13 @@ def footprint(op: OperandNest, extents: NDArray[np.float64]) -> NDArray[np.float
 def axes_elements(
     axes: tuple[tuple[tuple[int, int], ...], ...], extents: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Distinct elements over the axes. A two-term axis ``sa*a + sb*b`` (a sliding window)
+    """Distinct elements over the axes. A one-term axis ``s*a`` has ``A`` (a strided 1x1 conv
+    skips rows, it does not touch them); a two-term axis ``sa*a + sb*b`` (a sliding window)
     has ``A*B - max(0, B - sa/g) * (A - sb/g)`` distinct indices, g = gcd(sa, sb)."""
     out: NDArray[np.float64] | float = 1.0
     for axis in axes:
-        if len(axis) == 1:
-            ((d, coef),) = axis
-            out = out * (1.0 + coef * (extents[..., d] - 1.0) if coef != 1 else extents[..., d])
+        if len(axis) == 1:  # coef*d touches one element per value of d, whatever the stride
+            out = out * extents[..., axis[0][0]]
             continue
         if len(axis) == 2:
             (da, sa), (db, sb) = axis

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from fuseflow.cost import analytical
 from fuseflow.cost.analytical import layer_cost
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram
+from fuseflow.workload.layer import Layer
 from tests.cost.helpers import add, conv, gemm, maxpool, mem, tpu_like
 
 DRAM = Dram("dram", 10**10, 64, 64, 100.0, 100.0)
@@ -82,6 +85,9 @@ def test_sliding_window_input_footprint() -> None:
     s2 = layer_cost(conv(k=32, c=32, oy=8, ox=8, fy=3, fx=3, stride=2), tpu_like(), dram=DRAM)
     assert s2.footprint("I") == 32 * 17 * 17 * 8
     assert r.ideal_cycles == 8 * 8 * 9
+    # a strided 1x1 conv touches 8x8 of the 15x15 input pixels, not the whole span
+    one = layer_cost(conv(k=32, c=32, oy=8, ox=8, stride=2), tpu_like(), dram=DRAM)
+    assert one.footprint("I") == 32 * 8 * 8 * 8
 
 
 def test_partial_sums_at_16_bit_when_the_reduction_is_temporal() -> None:
@@ -139,3 +145,24 @@ def test_deterministic_and_infeasible() -> None:
     w_only = Core("bad", (("D1", 4),), (("D1", (("K", 4),)),), (mem("m", 8192, 64, 1, 1, "W"),), 1)
     with pytest.raises(InfeasibleError):
         layer_cost(layer, w_only)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        conv(k=64, c=64, oy=1, ox=56, fy=3, fx=3, pad=1),
+        conv(k=128, c=64, oy=7, ox=7, stride=2),
+        conv(k=1, c=1, oy=14, ox=14, fy=3, fx=3, groups=32),
+        gemm(m=8, k=512, n=1000),
+        maxpool(ch=64, oy=4, ox=28, f=3, stride=2),
+        add(ch=64, oy=14, ox=14),
+    ],
+)
+def test_equivalent_orders_skipped_without_changing_the_result(
+    layer: Layer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cores = [tpu_like()] + ([pool_core()] if "W" not in layer.operands else [])
+    pruned = [layer_cost(layer, core, dram=DRAM) for core in cores]
+    every = lambda nest, cuts: np.arange(len(nest.perm_dim))  # noqa: E731
+    monkeypatch.setattr(analytical, "distinct_mappings", every)
+    assert pruned == [layer_cost(layer, core, dram=DRAM) for core in cores]
