@@ -173,7 +173,7 @@ def axes_elements(
             a, b = np.floor(extents[..., da] + 1e-9), np.floor(extents[..., db] + 1e-9)
             out = out * (a * b - np.maximum(0.0, b - sa // g) * (a - sb // g))
             continue
-        span = 1.0
+        span: NDArray[np.float64] | float = 1.0
         for d, coef in axis:
             span = span + coef * (extents[..., d] - 1.0)
         out = out * span
