@@ -97,7 +97,7 @@ def distinct_mappings(nest: Nest, cuts: dict[Role, NDArray[np.int64]]) -> NDArra
             brk[rows, pos] = True
         if op.role != "O":
             brk[rows[:, 0], nxt[:, 0]] = True
-    if n >= 12:
+    if n == 0 or n >= 12:
         return np.arange(n_perm)
     labels = nest.perm_dim * 1000 + nest.perm_size
     _, rank = np.unique(labels, return_inverse=True)

@@ -139,6 +139,13 @@ def test_elementwise_add_on_a_simd_core() -> None:
     assert r.energy_pj == pytest.approx(3 * 160.0 + 64 * 16 * 0.01)
 
 
+def test_fully_spatial_layer() -> None:
+    # one output row: K and C fill the array, no temporal loop at all
+    r = layer_cost(gemm(m=1, k=32, n=32), tpu_like(), dram=DRAM)
+    assert r.ideal_cycles == 1
+    assert r.mapping is not None and r.mapping.loop_order == ()
+
+
 def test_deterministic_and_infeasible() -> None:
     layer = conv(k=64, c=64, oy=14, ox=14, fy=3, fx=3)
     assert layer_cost(layer, tpu_like()) == layer_cost(layer, tpu_like())
