@@ -42,6 +42,7 @@ class Engine:
         self.n_mem = len(ctx.mem_names)
         self.broadcast = broadcast
         self.mem = MemoryBook(list(ctx.mem_capacity_bits))
+        self.resident = self.mem.resident
         self.book = ResourceBook(ctx.res_capacity_bits)
         self.log = TransferLog()
         self.energy = Energy()
@@ -189,7 +190,7 @@ class Engine:
 
     def discharge(self, m: int, key: int, t: int) -> None:
         """One use of ``key`` on m is done (at cycle t, or NO_TIME); release after the last."""
-        entry = self.mem.resident[m].get(key)
+        entry = self.resident[m].get(key)
         if entry is not None:
             if t > entry[BUSY]:
                 entry[BUSY] = t

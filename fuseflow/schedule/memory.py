@@ -23,7 +23,20 @@ class Steps:
     before ``base`` (nothing can change there any more) move to the archive.
     """
 
-    __slots__ = ("arc_t", "arc_u", "base", "bmax", "bstart", "bsum", "d", "first", "level", "t")
+    __slots__ = (
+        "arc_t",
+        "arc_u",
+        "base",
+        "bmax",
+        "bstart",
+        "bsum",
+        "d",
+        "first",
+        "level",
+        "peak",
+        "stale",
+        "t",
+    )
 
     def __init__(self) -> None:
         self.t: list[list[int]] = []  # times per block, sorted, unique
@@ -33,6 +46,8 @@ class Steps:
         self.bmax: list[int] = []  # highest prefix sum of the block's deltas
         self.first = 0  # usage before the first point
         self.level = 0  # usage after the last point
+        self.peak = 0  # an upper bound of the usage at any time (exact when stale == 0)
+        self.stale = 0  # changes since peak was exact
         self.base = 0  # no change before this cycle any more
         self.arc_t: list[int] = [0]
         self.arc_u: list[int] = [0]
@@ -43,6 +58,11 @@ class Steps:
             return
         t = max(t, self.base)
         self.level += delta
+        self.stale += 1
+        if not self.t or t > self.t[-1][-1]:  # after every point: only the end level changes
+            self.peak = max(self.peak, self.level)
+        elif delta > 0:
+            self.peak += delta
         if not self.t:
             self._new_block(0, [t], [delta])
             return
@@ -90,6 +110,10 @@ class Steps:
         t = max(t, self.base)
         if self.level > limit:
             return max(t, self.t[-1][-1] if self.t else t), self.level - limit
+        if self.peak > limit and 4 * self.stale >= len(self.t):  # amortised O(1) per change
+            self._exact_peak()
+        if self.peak <= limit:
+            return t, 0
         u_end = self.level
         for b in range(len(self.t) - 1, -1, -1):
             u_start = u_end - self.bsum[b]
@@ -101,6 +125,13 @@ class Steps:
         if self.first > limit and self.t:
             return max(t, self.bstart[0]), 0
         return t, 0
+
+    def _exact_peak(self) -> None:
+        u = best = self.first
+        for s, top in zip(self.bsum, self.bmax, strict=True):
+            best = max(best, u + top)
+            u += s
+        self.peak, self.stale = best, 0
 
     def _after_last_over(self, b: int, u_end: int, limit: int) -> int:
         """Time of the point after the last one of block b whose usage is above limit."""

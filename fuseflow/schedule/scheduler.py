@@ -136,6 +136,8 @@ class _Run:
         edge_mem = _edge_memories(ctx, core, mask)
         _check_memories(ctx, core, mask, edge_mem)
         self.edge_mem: list[int] = edge_mem.tolist()
+        self.in_mem: list[int] = edge_mem[g.in_edges].tolist()  # per in-edge slot
+        self.in_src: list[int] = g.edge_src[g.in_edges].tolist()
         self.weight_uses = _weight_uses(ctx, core, mask)
         self.start = [0] * g.n
         self.end = [0] * g.n
@@ -145,7 +147,6 @@ class _Run:
         self.pred_end = [0] * g.n
         # graph as lists (cheap per call: these are views converted once)
         self.in_ptr: list[int] = g.in_ptr.tolist()
-        self.in_edges: list[int] = g.in_edges.tolist()
         self.out_ptr: list[int] = g.out_ptr.tolist()
         self.edge_src: list[int] = g.edge_src.tolist()
         self.edge_dst: list[int] = g.edge_dst.tolist()
@@ -235,14 +236,13 @@ class _Run:
         """Bring every data input of cn into the memory it reads it from; the ready cycle."""
         eng = self.eng
         resident = eng.mem.resident
-        edge_mem, edge_src, home = self.edge_mem, self.edge_src, self.home
+        in_mem, in_src, home, pin = self.in_mem, self.in_src, self.home, eng.pins.add
         for k in range(self.in_ptr[cn], self.in_ptr[cn + 1]):
-            e = self.in_edges[k]
-            m = edge_mem[e]
+            m = in_mem[k]
             if m == -1:
                 continue
-            p = edge_src[e]
-            eng.pins.add(p)
+            p = in_src[k]
+            pin(p)
             hp = home[p]
             if m == -2:  # streamed by cn: read from DRAM during the CN
                 if hp >= 0:
@@ -250,7 +250,8 @@ class _Run:
                     eng.discharge(hp, p, done)
                 else:
                     done = eng.in_dram[p]
-                t = max(t, done)
+                if done > t:
+                    t = done
                 continue
             entry = resident[m].get(p)
             if entry is not None:
@@ -263,7 +264,8 @@ class _Run:
                 n_uses, bits = self._copy_need(p, m)
                 arrival = eng.copy_output(p, hp, self.core[p], m, c, bits, n_uses)
             uses.append((m, p))
-            t = max(t, arrival)
+            if arrival > t:
+                t = arrival
         return t
 
     def _copy_need(self, p: int, m: int) -> tuple[int, int]:
