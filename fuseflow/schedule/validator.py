@@ -94,6 +94,8 @@ class _View:
         }
 
     def mem(self, core: int, role: str) -> str:
+        if not self.acc.cores[core].hierarchy(role):  # type: ignore[arg-type]
+            role = "I"  # a core without that operand (pooling: no W) takes activations in I's
         return self.acc.memory_instance(self.names[core], role)  # type: ignore[arg-type]
 
     def cn(self, i: int) -> str:
