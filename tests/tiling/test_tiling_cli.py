@@ -113,3 +113,20 @@ def test_import_stream_malformed_is_exit_2(tmp_path, capsys):
     bad.write_text("- name: default\n  core_allocation: [0]\n  intra_core_tiling: [OY]\n")
     assert main(["mapping", "import-stream", str(bad)]) == 2
     assert "s.yaml:3: [0].intra_core_tiling[0]: expected 'DIM, factor'" in capsys.readouterr().err
+
+
+def test_simba_small_mappings_tile_on_the_imported_simba_small(tmp_path, resnet):
+    hw = tmp_path / "simba_small.yaml"
+    src = DATA / "hardware" / "simba_small.yaml"
+    assert main(["hardware", "import-stream", str(src), "--out", str(hw)]) == 0
+    acc = load_accelerator(hw)
+    graphs = {}
+    for name in ("simba_small", "simba_small_fixed"):
+        out = tmp_path / f"{name}_mapping.yaml"
+        args = ["mapping", "import-stream", str(DATA / "mapping" / f"{name}.yaml")]
+        assert main([*args, "--out", str(out), "--workload", str(RESNET)]) == 0
+        graphs[name] = build_cn_graph(resnet, acc, load_mapping(out, resnet, acc))
+    free, fixed = graphs["simba_small"], graphs["simba_small_fixed"]
+    assert (free.n, free.n_edges) == (fixed.n, fixed.n_edges)  # same tiling, other cores
+    assert set(fixed.group_fixed.tolist()) == {0}  # every layer fixed to core 0
+    assert set(free.group_fixed.tolist()) == {-1} and set(free.group_cores) == {(0, 1, 2, 3)}
