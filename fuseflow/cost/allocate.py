@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.nest import Nest, OperandNest, footprint
-from fuseflow.cost.traffic import _after_last_true, _next_true
 from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
 
@@ -70,57 +67,6 @@ def allocate(
             cur[op.role] = pick
             lvl[op.role] += 1
     return cuts, valid
-
-
-def distinct_mappings(nest: Nest, cuts: dict[Role, NDArray[np.int64]]) -> NDArray[np.int64]:
-    """Indices of the first loop order of each class of equally costed mappings, in order.
-
-    A mapping's costs depend on its loop order only through a few positions per operand and
-    level (the stationarity-merged cut, where its outermost irrelevant and outermost
-    non-strictly-relevant loops start, and for inputs where MAC-level reuse ends); between
-    such breakpoints only the multiset of loops matters. Orders with the same breakpoints and
-    the same loops per segment are therefore evaluated once.
-    """
-    n_perm, n = nest.perm_dim.shape
-    rows = np.arange(n_perm)[:, None]
-    brk = np.zeros((n_perm, n + 1), dtype=bool)
-    for op in nest.operands:
-        rel = op.relevant[nest.perm_dim]
-        nxt = _next_true(rel)
-        merged = nxt[rows, cuts[op.role]]
-        merged[:, -1] = n
-        merged = np.maximum.accumulate(merged, axis=1)
-        prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
-        start_ir = np.maximum(prev, _after_last_true(rel)[rows, merged])
-        start_r = np.maximum(prev, _after_last_true(~op.strict_r[nest.perm_dim])[rows, merged])
-        for pos in (merged, start_ir, start_r):
-            brk[rows, pos] = True
-        if op.role != "O":
-            brk[rows[:, 0], nxt[:, 0]] = True
-    if n == 0 or n >= 12:
-        return np.arange(n_perm)
-    labels = nest.perm_dim * 1000 + nest.perm_size
-    _, rank = np.unique(labels, return_inverse=True)
-    rank = rank.reshape(labels.shape) + 1
-    if rank.max() >= 16:
-        return np.arange(n_perm)
-    segment = np.cumsum(brk[:, :n], axis=1)  # a breakpoint at i starts a segment at loop i
-    canon = np.sort(segment * 16 + rank, axis=1) % 16
-    code = (canon << (4 * np.arange(n))[None, :]).sum(axis=1)
-    code = code + (brk.astype(np.int64) << (4 * n + np.arange(n + 1))[None, :]).sum(axis=1)
-    _, first = np.unique(code, return_index=True)
-    return np.sort(first)
-
-
-def subset(nest: Nest, keep: NDArray[np.int64]) -> Nest:
-    """The nest restricted to the loop orders ``keep``."""
-    return replace(
-        nest,
-        perm_dim=nest.perm_dim[keep],
-        perm_size=nest.perm_size[keep],
-        cum=nest.cum[keep],
-        total=nest.total[keep],
-    )
 
 
 def _reserved(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.allocate import allocate, distinct_mappings, subset
+from fuseflow.cost.allocate import allocate
 from fuseflow.cost.latency import loading_cycles, stall_cycles
 from fuseflow.cost.nest import (
     Nest,
@@ -129,11 +129,6 @@ def _search(
     cuts, valid = allocate(nest, physical)
     if not valid.any():
         return None
-    keep = distinct_mappings(nest, cuts)
-    if keep.size < valid.size:
-        nest = subset(nest, keep)
-        cuts = {r: c[keep] for r, c in cuts.items()}
-        valid = valid[keep]
     levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
     acts = activities(nest, levels, double_buffered(levels))
     return nest, levels, acts, valid

@@ -30,59 +30,77 @@ def _ports(acts: list[Activity]) -> dict[tuple[int, str], list[Activity]]:
     return out
 
 
+def _stack(acts: list[Activity]) -> tuple[list[Activity], NDArray[np.int64]]:
+    """Activities sorted by port (stable) and the start index of each port's run."""
+    ports = _ports(acts)
+    ordered = [a for group in ports.values() for a in group]
+    sizes = np.array([len(g) for g in ports.values()])
+    return ordered, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+
 def stall_cycles(acts: list[Activity], temporal_cycles: float) -> Arr:
     """Cycles the array waits because some port cannot move its data within the allowed window.
 
     Per port: the stalls of its transfers add up; slack of one transfer can absorb the others'
     busy time only within the union of their update windows. Ports work in parallel.
     """
-    worst = np.zeros_like(acts[0].count)
-    for group in _ports(acts).values():
-        active = [a for a in group]
-        stall = [(a.real - a.allowed) * np.maximum(a.count - 1, 0) * (a.count > 0) for a in active]
-        window = [a.allowed * np.maximum(a.count - 1, 0) * (a.count > 0) for a in active]
-        n_active = np.sum([a.count > 0 for a in active], axis=0)
-        pos = np.sum([np.maximum(s, 0) for s in stall], axis=0)
-        neg = np.sum([np.minimum(s, 0) for s in stall], axis=0)
-        full = np.any([(a.allowed >= a.period) & (a.count > 0) for a in active], axis=0)
-        union = np.where(full, temporal_cycles, np.max(window, axis=0))
-        multi = pos + np.maximum(0.0, neg + np.sum(window, axis=0) - union)
-        comb = np.where(n_active <= 1, np.sum(stall, axis=0), multi)
-        worst = np.maximum(worst, comb)
-    return worst
+    ordered, starts = _stack(acts)
+    count = np.stack([a.count for a in ordered])
+    allowed = np.stack([a.allowed for a in ordered])
+    active = count > 0
+    repeats = np.maximum(count - 1, 0) * active
+    stall = (np.stack([a.real for a in ordered]) - allowed) * repeats
+    window = allowed * repeats
+    full = np.logical_or.reduceat((allowed >= np.stack([a.period for a in ordered])) & active,
+                                  starts)  # fmt: skip
+    union = np.where(full, temporal_cycles, np.maximum.reduceat(window, starts))
+    pos = np.add.reduceat(np.maximum(stall, 0.0), starts)
+    neg = np.add.reduceat(np.minimum(stall, 0.0), starts)
+    multi = pos + np.maximum(0.0, neg + np.add.reduceat(window, starts) - union)
+    alone = np.add.reduceat(active.astype(np.int64), starts) <= 1
+    comb = np.where(alone, np.add.reduceat(stall, starts), multi)
+    return np.maximum(comb.max(axis=0), 0.0)
 
 
 def _loading_values(acts: list[Activity], compute_cycles: Arr) -> dict[tuple[str, int, str], Arr]:
     """Cycles of the first (or only) transfer of each loading activity, after borrowing the
-    port's spare bandwidth during computation for data that moves only once."""
-    out: dict[tuple[str, int, str], Arr] = {}
-    for group in _ports(acts).values():
-        group = [a for a in group if not (a.role == "O" and a.direction in ("tl", "fh"))]
-        if not group:
-            continue
-        bw = float(group[0].bw_bits)
-        req = np.sum(
-            [
-                np.where(a.count > 1, np.ceil(np.floor(a.amount_int * a.bits / a.period)), 0)
-                for a in group
-            ],
-            axis=0,
-        )
-        surplus = np.maximum(0.0, (bw - req) / bw * compute_cycles)
-        single = [(a.count == 1) for a in group]
-        cyc = np.stack([np.where(s, a.real, 0.0) for a, s in zip(group, single, strict=True)], 1)
-        floor = np.stack([np.ceil(a.first_bits / bw) for a in group], 1)
-        reducible = np.maximum(cyc - floor, 0.0) * (cyc > 0)
-        order = np.argsort(-cyc, axis=1, kind="stable")
-        red_sorted = np.take_along_axis(reducible, order, 1)
-        before = np.cumsum(red_sorted, axis=1) - red_sorted
-        got = np.clip(surplus[:, None] - before, 0.0, red_sorted)
-        reduction = np.zeros_like(got)
-        np.put_along_axis(reduction, order, got, 1)
-        for k, (a, s) in enumerate(zip(group, single, strict=True)):
-            val = np.where(s, a.real - reduction[:, k], a.real)
-            out[(a.role, a.level, a.direction)] = np.where(a.count > 0, val, 0.0)
-    return out
+    port's spare bandwidth during computation for data that moves only once.
+
+    Ports are padded to the same number of activities (padding never moves data), so every
+    port is handled in one array of shape (ports, activities, candidates)."""
+    groups = [
+        [a for a in g if not (a.role == "O" and a.direction in ("tl", "fh"))]
+        for g in _ports(acts).values()
+    ]
+    groups = [g for g in groups if g]
+    if not groups:
+        return {}
+    width = max(len(g) for g in groups)
+    n_perm = compute_cycles.shape[0]
+    shape = (len(groups), width, n_perm)
+    count, real, need, first = (np.zeros(shape) for _ in range(4))
+    bw = np.array([[float(g[0].bw_bits)] for g in groups])  # (G, 1)
+    for gi, g in enumerate(groups):
+        for k, a in enumerate(g):
+            count[gi, k], real[gi, k], first[gi, k] = a.count, a.real, a.first_bits
+            need[gi, k] = np.floor(a.amount_int * a.bits / a.period)
+    req = np.where(count > 1, np.ceil(need), 0.0).sum(axis=1)  # (G, P)
+    surplus = np.maximum(0.0, (bw - req) / bw * compute_cycles[None, :])
+    single = count == 1
+    cyc = np.where(single, real, 0.0)
+    reducible = np.maximum(cyc - np.ceil(first / bw[:, :, None]), 0.0) * (cyc > 0)
+    order = np.argsort(-cyc, axis=1, kind="stable")
+    red_sorted = np.take_along_axis(reducible, order, 1)
+    before = np.cumsum(red_sorted, axis=1) - red_sorted
+    got = np.clip(surplus[:, None, :] - before, 0.0, red_sorted)
+    reduction = np.zeros_like(got)
+    np.put_along_axis(reduction, order, got, 1)
+    val = np.where(count > 0, np.where(single, real - reduction, real), 0.0)
+    return {
+        (a.role, a.level, a.direction): val[gi, k]
+        for gi, g in enumerate(groups)
+        for k, a in enumerate(g)
+    }
 
 
 def loading_cycles(

@@ -108,17 +108,23 @@ def _prime_factors(n: int) -> list[int]:
     return out
 
 
-@lru_cache(maxsize=256)
 def unique_orders(labels: tuple[int, ...]) -> NDArray[np.int64]:
-    """Every distinct ordering of a multiset of labels, as rows of indices into ``labels``."""
-    if not labels:
+    """Every distinct ordering of a multiset of labels, as rows of indices into ``labels``
+    (the first permutation, in lexicographic order, of each distinct sequence)."""
+    return _orders(tuple(labels.index(x) for x in labels))
+
+
+@lru_cache(maxsize=64)
+def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
+    """As :func:`unique_orders` for labels equal where ``pattern`` is (memoised by shape)."""
+    n = len(pattern)
+    if n == 0:
         return np.zeros((1, 0), dtype=np.int64)
-    seen: dict[tuple[int, ...], tuple[int, ...]] = {}
-    for idx in itertools.permutations(range(len(labels))):
-        key = tuple(labels[i] for i in idx)
-        if key not in seen:
-            seen[key] = idx
-    return np.array(list(seen.values()), dtype=np.int64)
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+    if len(set(pattern)) == n:
+        return perms
+    _, first = np.unique(np.array(pattern)[perms], axis=0, return_index=True)
+    return perms[np.sort(first)]
 
 
 def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, ...]]) -> Nest:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from fuseflow.cost import analytical
 from fuseflow.cost.analytical import layer_cost
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram
-from fuseflow.workload.layer import Layer
 from tests.cost.helpers import add, conv, gemm, maxpool, mem, tpu_like
 
 DRAM = Dram("dram", 10**10, 64, 64, 100.0, 100.0)
@@ -152,24 +149,3 @@ def test_deterministic_and_infeasible() -> None:
     w_only = Core("bad", (("D1", 4),), (("D1", (("K", 4),)),), (mem("m", 8192, 64, 1, 1, "W"),), 1)
     with pytest.raises(InfeasibleError):
         layer_cost(layer, w_only)
-
-
-@pytest.mark.parametrize(
-    "layer",
-    [
-        conv(k=64, c=64, oy=1, ox=56, fy=3, fx=3, pad=1),
-        conv(k=128, c=64, oy=7, ox=7, stride=2),
-        conv(k=1, c=1, oy=14, ox=14, fy=3, fx=3, groups=32),
-        gemm(m=8, k=512, n=1000),
-        maxpool(ch=64, oy=4, ox=28, f=3, stride=2),
-        add(ch=64, oy=14, ox=14),
-    ],
-)
-def test_equivalent_orders_skipped_without_changing_the_result(
-    layer: Layer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cores = [tpu_like()] + ([pool_core()] if "W" not in layer.operands else [])
-    pruned = [layer_cost(layer, core, dram=DRAM) for core in cores]
-    every = lambda nest, cuts: np.arange(len(nest.perm_dim))  # noqa: E731
-    monkeypatch.setattr(analytical, "distinct_mappings", every)
-    assert pruned == [layer_cost(layer, core, dram=DRAM) for core in cores]
