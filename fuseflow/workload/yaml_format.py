@@ -61,10 +61,26 @@ class _Doc:
         return InputError(message, where=self.where(keys))
 
 
+def _is_zigzag_layer_list(data: object) -> bool:
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and isinstance(data[0], dict)
+        and {"operator_type", "equation"} <= data[0].keys()
+    )
+
+
 def load_yaml_workload(path: str | Path, *, precisions: Precisions | None = None) -> Workload:
     """Read a layer list; see docs/workload.md ("YAML layer lists") for the format."""
     doc = _Doc(Path(path))
     data = doc.data
+    if _is_zigzag_layer_list(data):
+        raise doc.error(
+            "a ZigZag/Stream layer list (entries with 'operator_type' and 'equation') is not "
+            "read: it has no paddings or tensor shapes; load the ONNX model instead, or write "
+            "fuseflow's layer list (docs/workload.md)",
+            [0],
+        )
     if not isinstance(data, dict):
         raise doc.error("the file must be a mapping with 'inputs' and 'layers'", [])
     unknown = sorted(set(data) - {"name", "precisions", "inputs", "layers", "outputs"})

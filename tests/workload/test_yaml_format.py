@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fuseflow.cli import main
 from fuseflow.errors import InputError
 from fuseflow.workload.load import load_workload
 
@@ -81,3 +82,19 @@ def test_located_errors(tmp_path, old, new, where):
     with pytest.raises(InputError) as info:
         load_workload(path)
     assert f"{path}{where}" in str(info.value)
+
+
+def test_zigzag_layer_list_is_refused_with_a_pointer(tmp_path, capsys):
+    path = tmp_path / "zz.yaml"
+    path.write_text(
+        "# a ZigZag-style layer list\n"
+        "- id: 0\n"
+        "  operator_type: Conv\n"
+        "  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
+        "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+        "  loop_sizes: [1, 8, 3, 4, 4, 3, 3]\n"
+    )
+    assert main(["workload", "summary", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert f"{path}:2, [0]: a ZigZag/Stream layer list" in err and "ONNX model" in err
