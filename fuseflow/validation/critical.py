@@ -36,9 +36,10 @@ class CriticalPath:
 def critical_path(graph: CNGraph, costs: CostTable, sched: Schedule) -> CriticalPath:
     """Walk back from the event that ends last; at each CN step to whatever it waited for last.
 
-    A CN waits for the latest of: its predecessors, the previous CN on its core and the
-    transfers that bring its operands. A transfer waits for the CN that produced its data, or
-    else for the latest CN or transfer on its destination core that ended before it started.
+    A CN waits for the latest of: its predecessors, the previous CN on its core, the transfers
+    that bring its operands and (for space) the last transfer out of its core. A transfer waits
+    for the CN that produced its data, else for the latest CN on its destination core or
+    transfer on its destination core or resources that ended before it started.
     """
     walk = _Walk(graph, costs, sched)
     return walk.run()
@@ -52,6 +53,11 @@ class _Walk:
         self.seen: set[tuple[str, int]] = set()
         self.feeding: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.on_resource: dict[int, list[int]] = defaultdict(list)
+        self.outbound = {}  # core -> (transfers leaving it by end time, their end times)
+        for c in np.unique(s.tr_src[s.tr_src >= 0]).tolist():
+            trs = np.flatnonzero(s.tr_src == c)
+            trs = trs[np.argsort(s.tr_end[trs], kind="stable")]
+            self.outbound[c] = (trs, s.tr_end[trs])
         self.by_end = {}  # core -> (its CNs by end time, their end times)
         for c in np.unique(s.cn_core).tolist():
             cns = np.flatnonzero(s.cn_core == c)
@@ -112,6 +118,12 @@ class _Walk:
         prev = self._previous_cn(core, start)
         if prev is not None:
             cands.append((int(s.cn_end[prev]), 3, "cn", prev))
+        # data leaving the core frees its memory: a CN that waited for space waited for that
+        out = self.outbound.get(core)
+        if out is not None:
+            k = int(np.searchsorted(out[1], start, side="right"))
+            if k:
+                cands.append((int(out[1][k - 1]), 0, "tr", int(out[0][k - 1])))
         return start, self._latest(cands, start)
 
     def _transfer(self, i: int) -> tuple[int, tuple[str, int] | None]:

@@ -10,12 +10,14 @@ regression fails. They are what the model gives, not targets: DepFiN is below th
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from functools import cache
+from pathlib import Path
 
 import pytest
 
 from fuseflow.errors import InputError
-from fuseflow.validation.case import find_case
+from fuseflow.validation.case import cases_root, find_case, load_case
 from fuseflow.validation.critical import CATEGORIES
 from fuseflow.validation.reference import reference_costs
 from fuseflow.validation.runner import CaseRun, accuracy, fixed_allocation, run_case
@@ -43,6 +45,27 @@ def test_critical_path_accounts_for_the_whole_latency(name: str) -> None:
     assert min(cp.cycles.values()) >= 0
     assert sum(cp.cycles.values()) == run.latency_cycles
     assert cp.dominant in CATEGORIES
+
+
+def test_critical_path_blames_slow_links(tmp_path: Path) -> None:
+    """DIANA without its shared L1 and with 1-bit links between the cores: every activation
+    crosses a link, and the critical path says the links dominate."""
+    folder = tmp_path / "diana_links"
+    shutil.copytree(cases_root() / "diana", folder)
+    hw = folder / "hardware.yaml"
+    text = hw.read_text()
+    cut = text.index("shared_memories:")
+    links = "".join(
+        f"    - {{cores: [{a}, {b}]}}\n"
+        for a, b in (("digital", "pooling"), ("pooling", "analog"), ("analog", "simd"))
+    )
+    hw.write_text(text[:cut] + "interconnect:\n  bandwidth_bits: 1\n  links:\n" + links)
+    run = run_case(load_case(folder))
+    assert run.problems == ()
+    cp = run.breakdown.critical
+    assert sum(cp.cycles.values()) == run.latency_cycles
+    assert cp.dominant == "links"
+    assert cp.cycles["links"] > run.latency_cycles / 2
 
 
 def test_depfin_anatomy() -> None:
