@@ -16,6 +16,8 @@ from fuseflow.tiling.spec import LayerMapping, MappingSpec
 from fuseflow.tiling.yamlfile import YamlDoc, read_yaml
 from fuseflow.workload.layer import Workload
 
+STACK_FORMS = "{from: NAME, to: NAME} or {nodes: [FIRST, LAST]}"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -79,13 +81,21 @@ def parse_mapping_file(doc: YamlDoc) -> MappingFile:
 
 def _located(doc: YamlDoc, exc: ValidationError) -> InputError:
     errors = exc.errors()
-    first = errors[0]
-    path = _data_path(doc.data, first["loc"])
+    # A union (stacks) reports one error per member: the one deepest in the data is the
+    # member the user meant.
+    paths = [_data_path(doc.data, e["loc"]) for e in errors]
+    pick = max(range(len(errors)), key=lambda i: len(paths[i]))
+    first, path = errors[pick], paths[pick]
     if first["type"] == "extra_forbidden":
         msg = f"unknown key {path[-1]!r}" if path else "unknown key"
+    elif path == ("stacks",):
+        msg = f"expected auto, layer_by_layer or a list of stacks (got {first.get('input')!r})"
+    elif len(path) == 2 and path[0] == "stacks":
+        msg = f"a stack is a list of layer names or ONNX node indices, {STACK_FORMS}"
     else:
         msg = f"{first['msg']} (got {first.get('input')!r})"
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    others = {q for q in paths if q != path[: len(q)]}  # not the chosen one or its parents
+    more = f" (and {len(others)} more problems)" if others else ""
     return InputError(msg + more, where=doc.where(path))
 
 

@@ -85,8 +85,14 @@ def resolve_stack_entry(entry: object, index: int, workload: Workload, where: Wh
     layers = workload.layers
     pos = {layer.name: i for i, layer in enumerate(layers)}
     if isinstance(entry, dict):
+        if "nodes" in entry and ({"from", "to"} & set(entry)):
+            raise InputError("give either nodes or from/to, not both", where=where(_p(index)))
         if "nodes" in entry:
             lo, hi = _index_range(entry["nodes"], (*_p(index), "nodes"), where)
+            if lo > hi:
+                raise InputError(
+                    f"first index {lo} is after last index {hi}", where=where((*_p(index), "nodes"))
+                )
             return [
                 la.name
                 for la in layers

@@ -127,10 +127,16 @@ def test_op_type_entries_skip_dims_a_layer_lacks():
         ("default: {cores: [core0]\ntiling: x\n", "m.yaml:2: invalid YAML"),
         ("default: {}\ndefault: {}\n", "m.yaml:2: default: duplicate key"),
         ("- a\n- b\n", "a mapping file is a YAML mapping"),
+        ("stacks: 5\n", "m.yaml:1: stacks: expected auto, layer_by_layer or a list of stacks"),
+        ("stacks: [conv0]\n", "m.yaml:1: stacks[0]: a stack is a list of layer names or ONNX"),
+        ("stacks:\n  - {foo: 1}\n", "m.yaml:2: stacks[0].foo: unknown key 'foo'\n"),
+        ("stacks: [{nodes: [2, 0]}]\n", "stacks[0].nodes: first index 2 is after last index 0"),
+        ("stacks: [{nodes: [0, 1], from: conv0}]\n", "stacks[0]: give either nodes or from/to"),
+        ("stacks: [[conv0, 1.5]]\n", "stacks[0][1]: Input should be a valid string (got 1.5)\n"),
     ],
 )
 def test_malformed_mapping_gives_a_located_error(tmp_path, text, expected):
-    assert expected in error_of(tmp_path, text)
+    assert expected in error_of(tmp_path, text) + "\n"
 
 
 def test_stacks_by_names_indices_ranges_and_modes():
