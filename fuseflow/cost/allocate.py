@@ -12,7 +12,7 @@ from fuseflow.workload.layer import Role
 
 def level_bits(nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_]) -> NDArray:
     """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i."""
-    elems = footprint(op, nest.cum * op.cum_spatial[lv][None, None, :])
+    elems = footprint(op, nest.cum, op.cum_spatial[lv])
     if op.role != "O":
         return elems * op.bits
     return elems * np.where(o_partial[:, None], op.bits, op.final_bits)

@@ -140,10 +140,9 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     lab = np.array(labels, dtype=np.int64)[orders] if factors else np.zeros((1, 0), np.int64)
     perm_dim, perm_size = lab // 1000, lab % 1000
     n_perm, n = perm_dim.shape
-    cum = np.ones((n_perm, n + 1, len(dims)))
-    for i in range(n):
-        cum[:, i + 1] = cum[:, i]
-        cum[np.arange(n_perm), i + 1, perm_dim[:, i]] *= perm_size[:, i]
+    onehot = perm_dim[:, :, None] == np.arange(len(dims))[None, None, :]
+    steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
+    cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, len(dims))), steps], axis=1), axis=1)
     total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
     out_dims = layer.operands["O"].dims
     reduction = np.array([d not in out_dims for d in dims])
@@ -157,31 +156,40 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     return Nest(dims, spatial, temporal_arr, perm_dim, perm_size, cum, total, reduction, ops)
 
 
-def footprint(op: OperandNest, extents: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Elements of ``op`` touched by loops of the given per-dim extents (last axis = dims)."""
-    return axes_elements(op.axes, extents)
+def footprint(
+    op: OperandNest, extents: NDArray[np.float64], scale: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """Elements of ``op`` touched by loops of the given per-dim extents (last axis = dims),
+    each dim's extent multiplied by ``scale`` (per dim) when given."""
+    return axes_elements(op.axes, extents, scale)
 
 
 def axes_elements(
-    axes: tuple[tuple[tuple[int, int], ...], ...], extents: NDArray[np.float64]
+    axes: tuple[tuple[tuple[int, int], ...], ...],
+    extents: NDArray[np.float64],
+    scale: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Distinct elements over the axes. A one-term axis ``s*a`` has ``A`` (a strided 1x1 conv
     skips rows, it does not touch them); a two-term axis ``sa*a + sb*b`` (a sliding window)
     has ``A*B - max(0, B - sa/g) * (A - sb/g)`` distinct indices, g = gcd(sa, sb)."""
+
+    def ext(d: int) -> NDArray[np.float64]:
+        return extents[..., d] if scale is None else extents[..., d] * scale[d]
+
     out: NDArray[np.float64] | float = 1.0
     for axis in axes:
         if len(axis) == 1:  # coef*d touches one element per value of d, whatever the stride
-            out = out * extents[..., axis[0][0]]
+            out = out * ext(axis[0][0])
             continue
         if len(axis) == 2:
             (da, sa), (db, sb) = axis
             g = math.gcd(sa, sb)
-            a, b = np.floor(extents[..., da] + 1e-9), np.floor(extents[..., db] + 1e-9)
+            a, b = np.floor(ext(da) + 1e-9), np.floor(ext(db) + 1e-9)
             out = out * (a * b - np.maximum(0.0, b - sa // g) * (a - sb // g))
             continue
         span: NDArray[np.float64] | float = 1.0
         for d, coef in axis:
-            span = span + coef * (extents[..., d] - 1.0)
+            span = span + coef * (ext(d) - 1.0)
         out = out * span
     if isinstance(out, float):
         return np.full(extents.shape[:-1], out)

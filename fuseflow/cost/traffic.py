@@ -61,7 +61,7 @@ def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     n_perm, n = mask.shape
     pos = np.where(mask, np.arange(n)[None, :], n)
     pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
-    return np.flip(np.minimum.accumulate(np.flip(pos, 1), axis=1), 1)
+    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]
 
 
 def _after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
