@@ -139,7 +139,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     orders = unique_orders(labels)
     lab = np.array(labels, dtype=np.int64)[orders] if factors else np.zeros((1, 0), np.int64)
     perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm, n = perm_dim.shape
+    n_perm = perm_dim.shape[0]
     onehot = perm_dim[:, :, None] == np.arange(len(dims))[None, None, :]
     steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
     cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, len(dims))), steps], axis=1), axis=1)
