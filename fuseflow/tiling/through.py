@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from fuseflow.errors import InputError
 from fuseflow.tiling.axes import I64, AxisSets, axis_sets, expand
 from fuseflow.tiling.deps import NONE, Edges, OutputOwners
 from fuseflow.tiling.tiles import LayerTiling
@@ -158,7 +159,12 @@ class Origins:
         if depends_on_whole_input(op) or any(self.is_whole(t) for t in op.inputs):
             self._whole.add(tensor)
             return np.concatenate(inputs)
-        which, index = source_elements(op, self.workload, op.outputs.index(tensor))
+        try:
+            which, index = source_elements(op, self.workload, op.outputs.index(tensor))
+        except KeyError as exc:  # attributes the workload step let through
+            raise InputError(f"{op.op_type} without attribute {exc}", where=op.name) from None
+        except (ValueError, IndexError) as exc:
+            raise InputError(f"{op.op_type}: {exc}", where=op.name) from None
         # One gather from the inputs' origins laid end to end, plus a NONE for "no input".
         start = np.cumsum([0] + [int(o.shape[0]) for o in inputs], dtype=np.int64)
         pool = np.concatenate([*inputs, np.array([NONE], dtype=np.int64)])

@@ -7,9 +7,11 @@ from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fuseflow.errors import InputError
 from fuseflow.tiling.build import build_cn_graph
 from fuseflow.tiling.graph import ORDER_EDGE, CNGraph
 from fuseflow.tiling.spec import TileLoop
@@ -309,3 +311,14 @@ def test_split_hand_checked():
     )
     # conv0 is cut into 5 one-channel tiles; the Add needs channels 2, 3, 4 (16 pixels each)
     assert got == [(0, 2, 16 * 8), (0, 3, 16 * 8), (0, 4, 16 * 8), (1, 0, 3 * 16 * 8)]
+
+
+def test_a_shape_op_without_its_attributes_is_a_located_error():
+    n = Net()
+    y = n.conv(n.input((1, 1, 3, 3)), 2)
+    c = n.shape_op("Concat", [y], (1, 2, 3, 3))  # no axis attribute
+    n.conv(c, 1)
+    wl = n.build()
+    with pytest.raises(InputError) as exc:
+        build_cn_graph(wl, ACC, spec(wl))
+    assert exc.value.where == "concat1"
