@@ -97,6 +97,7 @@ def test_zoo_list_and_export(capsys, tmp_path):
         capsys, "zoo", "export", "bert_layer", "--out", str(dest), "--param", "seq=16"
     )
     assert code == 0 and dest.exists()
+    onnx.checker.check_model(str(dest), full_check=True)  # a real, runnable ONNX file
     code, out, _ = _run(capsys, "workload", "summary", str(dest), "--json")
     scores = next(x for x in json.loads(out)["layers"] if x["name"] == "/attention/self/MatMul")
     assert scores["dims"] == {"B": 1, "G": 12, "OY": 16, "K": 16, "C": 64}

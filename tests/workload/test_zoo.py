@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from onnx import checker
 
 from fuseflow.errors import InputError
 from fuseflow.workload.load import load_workload
-from fuseflow.workload.zoo import ZOO
+from fuseflow.workload.zoo import ZOO, parse_zoo_spec
 
 
 def compute_macs(spec: str) -> int:
@@ -83,6 +84,7 @@ def test_every_zoo_model_imports_small():
         params = "&".join(f"{k}={v}" for k, v in small.items() if k in model.params)
         w = load_workload(f"zoo:{name}?{params}")
         assert w.total_macs > 0 and w.warnings == ()
+        checker.check_model(model.model(parse_zoo_spec(f"{name}?{params}")[1]), full_check=True)
 
 
 def test_bad_zoo_specs():

@@ -9,9 +9,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-# Weights are stored as references to an external file that is not shipped: the models keep
-# every shape (for import and for viewers such as Netron) but stay a few kB small.
-WEIGHTS_FILE = "weights-not-included.bin"
+# Weights are ConstantOfShape nodes (zeros), as in the weight-stripped models the onnx package
+# ships: the files keep every shape, pass the ONNX checker and run, yet stay a few kB small.
 
 
 class OnnxGraph:
@@ -23,26 +22,15 @@ class OnnxGraph:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self.inputs: list[onnx.ValueInfoProto] = []
-        self._offset = 0
 
     def input(self, name: str, shape: Sequence[int]) -> str:
         self.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape)))
         return name
 
     def weight(self, name: str, shape: Sequence[int]) -> str:
-        """A float32 weight whose data lives in an external file that is not shipped."""
-        t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(shape))
-        length = 4 * int(np.prod(shape, dtype=np.int64))
-        t.data_location = TensorProto.EXTERNAL
-        for key, value in (
-            ("location", WEIGHTS_FILE),
-            ("offset", self._offset),
-            ("length", length),
-        ):
-            entry = t.external_data.add()
-            entry.key, entry.value = key, str(value)
-        self._offset += length
-        self.initializers.append(t)
+        """A float32 weight of zeros: ``ConstantOfShape`` of a stored shape, no weight data."""
+        dims = self.const(f"{name}__shape", list(shape))
+        self.nodes.append(helper.make_node("ConstantOfShape", [dims], [name], name=f"{name}__fill"))
         return name
 
     def const(self, name: str, values: float | Sequence[int] | Sequence[float]) -> str:
@@ -91,4 +79,14 @@ class OnnxGraph:
             graph, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="fuseflow"
         )
         model.doc_string = doc
-        return model
+        return _with_output_shapes(model)
+
+
+def _with_output_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Give the graph outputs their inferred shapes (the ONNX checker requires a shape)."""
+    inferred = onnx.shape_inference.infer_shapes(model).graph
+    types = {vi.name: vi.type for vi in [*inferred.value_info, *inferred.output]}
+    for out in model.graph.output:
+        if out.name in types and types[out.name].tensor_type.HasField("shape"):
+            out.type.CopyFrom(types[out.name])
+    return model
