@@ -105,6 +105,7 @@ def all_cases(root: str | Path | None = None) -> list[ValidationCase]:
 
 
 def find_case(name: str, root: str | Path | None = None) -> ValidationCase:
+    """The case called ``name`` under ``root``; an unknown name lists the known ones."""
     cases = all_cases(root)
     for case in cases:
         if case.name == name:

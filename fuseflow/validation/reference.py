@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fuseflow.cost.table import CostTable
 from fuseflow.errors import InputError
@@ -18,7 +19,7 @@ from fuseflow.validation.case import ValidationCase
 
 
 def reference_costs(
-    graph: CNGraph, costs: CostTable, allocation: np.ndarray, case: ValidationCase
+    graph: CNGraph, costs: CostTable, allocation: NDArray[np.int32], case: ValidationCase
 ) -> CostTable | None:
     """``costs`` with each CN's latency replaced by the case's reference for its layer (the
     difference counted as in-CN stall); None when the case lists no references."""

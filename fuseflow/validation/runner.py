@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fuseflow.api import cost_table
 from fuseflow.cost.table import CostTable
@@ -71,12 +72,13 @@ def run_case(case: ValidationCase) -> CaseRun:
     ref = None
     if ref_costs is not None:
         ref = schedule(graph, acc, ref_costs, allocation, options=options, topology=topo)
-        problems += validate_schedule(graph, acc, ref_costs, ref, topology=topo)
+        found = validate_schedule(graph, acc, ref_costs, ref, topology=topo)
+        problems += [f"with Stream's per-CN latencies: {p}" for p in found]
     parts = breakdown(graph, acc, costs, sched, topo)
     return CaseRun(case, graph, acc, costs, sched, parts, tuple(problems), ref)
 
 
-def fixed_allocation(graph: CNGraph, case: ValidationCase) -> np.ndarray:
+def fixed_allocation(graph: CNGraph, case: ValidationCase) -> NDArray[np.int32]:
     """The core of every group: a validation case fixes each layer to one core."""
     free = np.flatnonzero(graph.group_fixed < 0)
     if free.size:
