@@ -31,10 +31,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _cost(args: argparse.Namespace) -> int:
+    cost_fn, version = _backend(args.backend)
     workload = load_workload(args.model)
     acc = load_accelerator(args.hardware)
     cores = _cores(acc, args.core, args.hardware)
-    cost_fn, version = _backend(args.backend)
     rows = [
         _row(layer, core, acc, cost_fn, version, not args.no_cache)
         for layer in workload.layers

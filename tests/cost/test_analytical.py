@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from fuseflow.cost.analytical import layer_cost
@@ -32,6 +34,12 @@ def test_perfect_mapping() -> None:
     # O: 512 finals written to SRAM once (2 words)
     assert parts[("O", "sram_2MB")] == pytest.approx(2 * 378.4)
     assert r.energy_pj == pytest.approx(r.mac_energy_pj + sum(parts.values()))
+    # the mapping: OY=16 as temporal loops; every operand's levels hold all of them
+    assert r.mapping is not None and dict(r.mapping.spatial) == {"K": 32, "C": 32}
+    assert math.prod(f for _, f in r.mapping.loop_order) == 16
+    for role in ("I", "W", "O"):
+        loops = [lp for lv in r.mapping.levels if lv.operand == role for lp in lv.loops]
+        assert loops == list(r.mapping.loop_order)
 
 
 def test_spatial_underutilisation() -> None:

@@ -50,3 +50,18 @@ def test_unknown_core_is_a_located_error(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "--core" in err[0] and "'nope'" in err[0]
+
+
+def test_zigzag_backend_missing_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "zigzag" else real(name, *a)
+    )
+    args = ["cost", "zoo:resnet18", "--hardware", "tpu_like_quad", "--backend", "zigzag"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "zigzag-dse" in err and len(err.strip().splitlines()) == 1
