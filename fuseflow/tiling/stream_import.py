@@ -45,7 +45,8 @@ ELEMENTWISE_DIMS = {"H": "K", "D": "OY", "K": "OX"}
 HEADER = """\
 # Converted from the Stream mapping {src} by `fuseflow mapping import-stream`.
 # - Stream core ids are named core<id>, as the hardware importer names imported cores.
-# - Tiling factors stay numbers of tiles, as in Stream ("all" = one row/element per tile).
+# - Tiling factors stay numbers of tiles, as in Stream ("all" = one row/element per tile);
+#   several loops are listed outermost first (Stream lists the innermost first).
 # - Loop names translated per op: Gemm/MatMul D->OY, H->G (K, C unchanged); elementwise ops
 #   (rank-4 NCHW: B,H,D,K) H->K, D->OY, K->OX; Conv and pooling names are ours already.
 #   The default entry and entries whose op type is unknown use the Gemm translation.
@@ -134,6 +135,10 @@ def _convert(doc: YamlDoc, i: int, item: Any, workload: Workload | None) -> _Ent
     _allocation(doc, i, item, e)
     intra = _pairs(doc, (i, "intra_core_tiling"), item.get("intra_core_tiling") or [], dims)
     inter = _pairs(doc, (i, "inter_core_tiling"), item.get("inter_core_tiling") or [], dims)
+    if len(intra) > 1:
+        # Stream's first listed loop varies fastest; ours is the outermost: reverse the order.
+        intra = intra[::-1]
+        e.notes.append("tiling loops reversed: Stream's first loop is innermost, ours outermost")
     for (dim, factor), j in intra:
         if factor == "*":
             raise doc.error(

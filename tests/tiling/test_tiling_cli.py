@@ -130,3 +130,12 @@ def test_simba_small_mappings_tile_on_the_imported_simba_small(tmp_path, resnet)
     assert (free.n, free.n_edges) == (fixed.n, fixed.n_edges)  # same tiling, other cores
     assert set(fixed.group_fixed.tolist()) == {0}  # every layer fixed to core 0
     assert set(free.group_fixed.tolist()) == {-1} and set(free.group_cores) == {(0, 1, 2, 3)}
+
+
+def test_stream_tiling_loops_keep_their_nesting(tmp_path):
+    src = tmp_path / "s.yaml"
+    entry = "- name: default\n  core_allocation: [0]\n  intra_core_tiling: ['OY, 4', 'OX, 2']\n"
+    src.write_text(entry)
+    data = yaml.safe_load(import_stream_mapping(src))
+    # Stream varies its first loop fastest (innermost); ours lists the outermost first
+    assert list(data["default"]["tiling"].items()) == [("OX", 2), ("OY", 4)]
