@@ -17,7 +17,7 @@ BLOCK = 64  # change points per block of a step function (split at twice this)
 class Steps:
     """Usage of one memory as a step function: change points (time, bits added) in blocks.
 
-    Each block keeps its total and its highest prefix sum, so "the last instant the usage is
+    Each block keeps its total and an upper bound of its highest prefix sum, so "the last instant the usage is
     above a limit" walks blocks from the end and scans only the block that holds it: a query
     near the present costs O(blocks after it + BLOCK) however long the run. Blocks wholly
     before ``base`` (nothing can change there any more) move to the archive.
@@ -56,23 +56,33 @@ class Steps:
         """Add ``delta`` bits to the usage from cycle t on."""
         if delta == 0:
             return
-        t = max(t, self.base)
+        if t < self.base:
+            t = self.base
         self.level += delta
         self.stale += 1
-        if not self.t or t > self.t[-1][-1]:  # after every point: only the end level changes
+        tl = self.t
+        if not tl:
             self.peak = max(self.peak, self.level)
-        elif delta > 0:
-            self.peak += delta
-        if not self.t:
             self._new_block(0, [t], [delta])
             return
-        b = max(bisect_right(self.bstart, t) - 1, 0)
-        times, deltas = self.t[b], self.d[b]
+        if t > tl[-1][-1]:  # after every point (the common case): only the end level changes
+            b = len(tl) - 1
+            if self.level > self.peak:
+                self.peak = self.level
+        else:
+            if delta > 0:
+                self.peak += delta
+            b = bisect_right(self.bstart, t) - 1
+            if b < 0:
+                b = 0
+        times, deltas = tl[b], self.d[b]
         if t > times[-1]:
             times.append(t)
             deltas.append(delta)
-            self.bsum[b] += delta
-            self.bmax[b] = max(self.bmax[b], self.bsum[b])
+            total = self.bsum[b] + delta
+            self.bsum[b] = total
+            if total > self.bmax[b]:
+                self.bmax[b] = total
         else:
             i = bisect_left(times, t)
             if times[i] == t:
@@ -83,11 +93,12 @@ class Steps:
                 times.insert(i, t)
                 deltas.insert(i, delta)
             if not times:
-                del self.t[b], self.d[b], self.bstart[b], self.bsum[b], self.bmax[b]
+                del tl[b], self.d[b], self.bstart[b], self.bsum[b], self.bmax[b]
                 return
             self.bstart[b] = times[0]
             self.bsum[b] += delta
-            self.bmax[b] = max(accumulate(deltas))
+            if delta > 0:  # an upper bound (a new first point's prefix is delta itself);
+                self.bmax[b] = max(self.bmax[b], 0) + delta  # exact when a search lands here
         if len(times) > 2 * BLOCK:
             self._split(b)
 
@@ -107,7 +118,8 @@ class Steps:
 
     def room(self, t: int, limit: int) -> tuple[int, int]:
         """Earliest cycle >= t from which usage stays <= limit, and bits over at the end."""
-        t = max(t, self.base)
+        if t < self.base:
+            t = self.base
         if self.level > limit:
             return max(t, self.t[-1][-1] if self.t else t), self.level - limit
         if self.peak > limit and 4 * self.stale >= len(self.t):  # amortised O(1) per change
@@ -118,7 +130,9 @@ class Steps:
         for b in range(len(self.t) - 1, -1, -1):
             u_start = u_end - self.bsum[b]
             if u_start + self.bmax[b] > limit:
-                return max(t, self._after_last_over(b, u_end, limit)), 0
+                found = self._after_last_over(b, u_end, limit)
+                if found >= 0:
+                    return max(t, found), 0
             if self.bstart[b] <= t:  # anything over the limit earlier ends by t
                 return t, 0
             u_end = u_start
@@ -134,14 +148,18 @@ class Steps:
         self.peak, self.stale = best, 0
 
     def _after_last_over(self, b: int, u_end: int, limit: int) -> int:
-        """Time of the point after the last one of block b whose usage is above limit."""
+        """Time of the point after the last one of block b above limit; -1 if none is.
+
+        Finding none makes the block's maximum exact again.
+        """
         times, deltas = self.t[b], self.d[b]
         u = u_end
         for k in range(len(times) - 1, -1, -1):
             if u > limit:
                 return times[k + 1] if k + 1 < len(times) else self.bstart[b + 1]
             u -= deltas[k]
-        raise AssertionError("block maximum out of date")
+        self.bmax[b] = max(accumulate(deltas))
+        return -1
 
     def prune(self, t: int) -> None:
         """Nothing will change before cycle t any more: archive the blocks that end before."""
