@@ -182,20 +182,26 @@ def test_malformed_file_gives_located_error_and_exit_2(tmp_path, capsys, old, ne
     assert main(["hardware", "check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert str(path) in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), err  # one problem, one line
     for fragment in expected:
         assert fragment in err, err
 
 
-def test_every_problem_is_reported_on_its_own_line(tmp_path):
+def test_every_problem_is_reported_on_its_own_line(tmp_path, capsys):
     text = GOOD.replace("size_bits: 64\n", "size_bits: -1\n").replace(
         "D1: {K: 4}", "D1: {K: 4, Q: 2}"
     )
+    path = _write(tmp_path, text)
     with pytest.raises(InputError) as info:
-        load_accelerator(_write(tmp_path, text))
+        load_accelerator(path)
     lines = str(info.value).splitlines()
     assert len(lines) == 2
-    assert all(line.startswith(str(tmp_path / "sys.yaml")) for line in lines)
+    assert all(line.startswith(str(path)) for line in lines)
+    assert main(["hardware", "check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.removeprefix("error: ") for line in err] == lines
+    assert err[0].startswith("error: ") and "Traceback" not in "".join(err)
 
 
 def test_error_in_referenced_core_file_names_that_file(tmp_path):
