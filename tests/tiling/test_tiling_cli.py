@@ -139,3 +139,16 @@ def test_stream_tiling_loops_keep_their_nesting(tmp_path):
     data = yaml.safe_load(import_stream_mapping(src))
     # Stream varies its first loop fastest (innermost); ours lists the outermost first
     assert list(data["default"]["tiling"].items()) == [("OX", 2), ("OY", 4)]
+
+
+def test_tile_cli_text_table_and_json_dump(tmp_path, capsys):
+    dump = tmp_path / "g.json"
+    model = "zoo:fsrcnn?height=6&width=5"
+    assert main(["tile", model, "--hardware", "tpu_like_quad", "--dump", str(dump)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split()[:4] == ["layer", "op", "stack", "CNs"]
+    assert len(lines) == 1 + 8 + 1  # header, 8 layers, totals
+    assert lines[-1].startswith("48 CNs, ")  # 8 fused layers x 6 rows
+    data = json.loads(dump.read_text())
+    assert len(data["layer"]) == 48 and len(data["ranges"]) == 8
+    assert data["stacks"] == [list(range(8))]
