@@ -18,14 +18,24 @@ GANTT_FILE = "schedule.html"
 PATTERNS = ("/", "x", ".", "-", "\\", "+", "|")
 UNKNOWN_LAYER_COLOUR = "#9e9e9e"
 EDGE_MAX_BARS_PER_ROW = 150  # white edges between tiles only while bars are wide
+MAX_LUMINANCE = 0.8  # layer colours lighter than this are skipped
 
 
 def layer_colours(n: int) -> list[str]:
     """Distinct colours, one per layer; consecutive layers (a fused stack) differ strongly."""
     import plotly.express as px
 
-    palette = px.colors.qualitative.Dark24 + px.colors.qualitative.Alphabet
+    palette = [
+        c
+        for c in px.colors.qualitative.Dark24 + px.colors.qualitative.Alphabet
+        if _luminance(c) <= MAX_LUMINANCE  # near-white bars vanish on a white page
+    ]
     return [palette[i % len(palette)] for i in range(n)]
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour.lstrip("#")[k : k + 2], 16) / 255 for k in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b
 
 
 def gantt_figure(result: Result, *, max_bars: int = MAX_BARS) -> go.Figure:

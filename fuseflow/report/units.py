@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 _PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))
 _SUB = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"))
@@ -47,3 +48,19 @@ def byte_scale(max_bits: float) -> tuple[float, str]:
             break
         scale, unit = scale * 1024, nxt
     return scale, unit
+
+
+def short_layer_name(name: str, op_type: str) -> str:
+    """A layer name short enough for a bar label: ``/layer4/layer4.0/conv1/Conv`` ->
+    ``4.0/conv1``. Drops a part repeated by the next one, a trailing op-type part (unless it
+    follows a block number) and the word before a block number."""
+    parts = [p for p in name.split("/") if p]
+    parts = [p for p, nxt in zip(parts, [*parts[1:], ""], strict=True) if not nxt.startswith(p)]
+    if len(parts) >= 2 and parts[-1] == op_type and not _BLOCK.search(parts[-2]):
+        parts = parts[:-1]
+    if len(parts) >= 2:
+        parts[0] = re.sub(r"^[A-Za-z_]+(?=\d+\.\d)", "", parts[0])
+    return "/".join(parts) or name
+
+
+_BLOCK = re.compile(r"\d+\.\d+$")

@@ -9,10 +9,12 @@ import pytest
 from report_cases import make_accelerator, make_graph, make_inputs, make_schedule
 
 from fuseflow.report.bars import merge_bars, timeline_bars, timeline_rows
-from fuseflow.report.gantt import gantt_figure
+from fuseflow.report.gantt import MAX_LUMINANCE, _luminance, gantt_figure, layer_colours
+from fuseflow.report.gantt_png import gantt_png_figure
 from fuseflow.report.perfetto import perfetto_trace
 from fuseflow.report.plots import write_plots
 from fuseflow.report.result import load_result, make_result, save_result
+from fuseflow.report.units import short_layer_name
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,34 @@ def test_overlapping_transfers_get_separate_perfetto_lanes(saved):
     events = perfetto_trace(moved)["traceEvents"]
     link = [e for e in events if e["ph"] == "X" and e["cat"] == "core_to_core"]
     assert len({e["tid"] for e in link}) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "short"),
+    [
+        ("/layer4/layer4.0/conv1/Conv", "Conv", "4.0/conv1"),
+        ("/layer1/layer1.0/Add", "Add", "1.0/Add"),
+        ("/layer2/layer2.0/downsample/downsample.0/Conv", "Conv", "2.0/downsample.0"),
+        ("/fc/Gemm", "Gemm", "fc"),
+        ("conv_a", "Conv", "conv_a"),
+        ("Conv", "Conv", "Conv"),
+    ],
+)
+def test_short_layer_names_keep_the_specific_part(name, op, short):
+    assert short_layer_name(name, op) == short
+
+
+def test_png_gantt_names_the_layer_in_wide_bars_only(saved):
+    fig = gantt_png_figure(load_result(saved))
+    labels = {t.get_text() for t in fig.axes[0].texts if t.get_visible()}
+    assert labels == {"conv_a", "conv_b"}  # two CNs per layer, each a wide bar
+    n = 3000
+    many = make_result(make_graph(n), make_accelerator(), make_schedule(n), make_inputs())
+    fig = gantt_png_figure(many, max_bars=10**6)  # unmerged: 6000 narrow bars
+    assert not [t for t in fig.axes[0].texts if t.get_visible()]
+
+
+def test_layer_colours_are_distinct_and_visible_on_white():
+    colours = layer_colours(24)
+    assert len(set(colours)) == 24
+    assert all(_luminance(c) <= MAX_LUMINANCE for c in colours)
