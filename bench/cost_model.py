@@ -2,7 +2,8 @@
 
     python bench/cost_model.py [--model zoo:resnet18] [--hardware tpu_like_quad] [--core core0]
 
-"cold" evaluates every layer (as one CN) with an empty cost cache folder, "warm" reads the
+Wall and CPU (process) time are both printed: on a shared machine the CPU time is the steadier
+figure. "cold" evaluates every layer (as one CN) with an empty cost cache folder, "warm" reads the
 same layers back from that folder; both through :func:`fuseflow.cost.build.cost_pairs`.
 "fused run" is the cost step of the ResNet-18 fused example on the quad core (its row tiles
 and all cores), cold and warm. Target (issue 4): <= 2 ms per (layer, core) cold.
@@ -25,20 +26,22 @@ def per_layer(model: str, hardware: str, core_name: str, repeat: int) -> None:
     acc = load_accelerator(hardware)
     core = acc.core(core_name)
     jobs = [(layer, core) for layer in load_workload(model).layers]
-    cold, warm = [], []
+    cold, warm, cpu = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             cost_pairs(jobs, acc.dram, cache=Path(tmp))
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             cost_pairs(jobs, acc.dram, cache=Path(tmp))
             t2 = time.perf_counter()
         cold.append((t1 - t0) / len(jobs))
+        cpu.append((c1 - c0) / len(jobs))
         warm.append((t2 - t1) / len(jobs))
     print(f"{model} x {core_name} ({core.name} of {hardware}): {len(jobs)} layers")
     print(
         f"  cold  {statistics.median(cold) * 1e3:7.3f} ms per (layer, core)  (median of {repeat})"
     )
+    print(f"  cold  {statistics.median(cpu) * 1e3:7.3f} ms CPU per (layer, core)")
     print(f"  warm  {statistics.median(warm) * 1e3:7.3f} ms per (layer, core)")
 
 
@@ -50,20 +53,22 @@ def fused_run(repeat: int) -> None:
     inputs = run_inputs(ex.workload, ex.hardware, ex.mapping, stacks=ex.stacks, seed=0, options={})
     prep = prepare(inputs, cache=None)
     graph, acc = prep.graph, prep.accelerator
-    cold, warm = [], []
+    cold, warm, cpu = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             table = build_cost_table(graph, acc, cache=Path(tmp))
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             build_cost_table(graph, acc, cache=Path(tmp))
             t2 = time.perf_counter()
         cold.append(t1 - t0)
+        cpu.append(c1 - c0)
         warm.append(t2 - t1)
     n = len(table.results)
     print(f"resnet18-tpu-quad-fused cost step: {n} (tile shape, core) entries")
     mid = statistics.median(cold)
     print(f"  cold  {mid * 1e3:7.1f} ms  ({mid / n * 1e3:.2f} ms per entry)")
+    print(f"  cold  {statistics.median(cpu) * 1e3:7.1f} ms CPU")
     print(f"  warm  {statistics.median(warm) * 1e3:7.1f} ms")
 
 
