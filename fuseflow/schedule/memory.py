@@ -17,9 +17,10 @@ BLOCK = 64  # change points per block of a step function (split at twice this)
 class Steps:
     """Usage of one memory as a step function: change points (time, bits added) in blocks.
 
-    Each block keeps its total and an upper bound of its highest prefix sum, so "the last instant the usage is
-    above a limit" walks blocks from the end and scans only the block that holds it: a query
-    near the present costs O(blocks after it + BLOCK) however long the run. Blocks wholly
+    Each block keeps its total and an upper bound of its highest prefix sum, so "the last
+    instant the usage is above a limit" walks blocks from the end and scans only the block that
+    holds it: a query near the present costs O(blocks after it + BLOCK) however long the run.
+    A global upper bound of the usage (``peak``) answers the common case in O(1). Blocks wholly
     before ``base`` (nothing can change there any more) move to the archive.
     """
 
