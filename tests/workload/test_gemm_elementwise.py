@@ -185,3 +185,12 @@ def test_unary_op_on_nchw(op_type):
     layer = load(model([node], {"x": (1, 3, 2, 5)}, ["y"], opset=20)).layer("act")
     assert layer.sizes == {"B": 1, "K": 3, "OY": 2, "OX": 5} and layer.macs == 30
     assert set(layer.operands) == {"I", "O"} and layer.op_type == op_type
+
+
+def test_matmul_with_a_constant_weight_on_tokens():
+    # (B=2, S=5, D=8) x W(8, 3): rows = OY (tokens), output features K, reduction C
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="proj")
+    mm = load(model([node], {"x": (2, 5, 8)}, ["y"], [stub("w", (8, 3))])).layer("proj")
+    assert mm.sizes == {"B": 2, "OY": 5, "K": 3, "C": 8} and mm.macs == 2 * 5 * 3 * 8
+    assert mm.operands["W"].constant and mm.operands["W"].axes == (AxisMap.of("C"), AxisMap.of("K"))
+    assert mm.operands["I"].axes == (AxisMap.of("B"), AxisMap.of("OY"), AxisMap.of("C"))
