@@ -110,3 +110,9 @@ def test_global_max_pool_non_square():
     layer = load(model([node], {"x": (1, 3, 4, 6)}, ["y"])).layer("gmp")
     assert layer.sizes == {"B": 1, "K": 3, "OY": 1, "OX": 1, "FY": 4, "FX": 6}
     assert layer.macs == 72 and layer.kind == "pool"
+
+
+def test_default_precisions_and_operand_bits():
+    layer = _conv((1, 3, 4, 6), (2, 3, 1, 1), kernel_shape=[1, 1])
+    bits = {role: op.precision_bits for role, op in layer.operands.items()}
+    assert bits == {"I": 8, "W": 8, "O": 8} and layer.partial_output_bits == 16
