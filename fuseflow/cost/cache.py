@@ -65,7 +65,7 @@ class CostCache:
     def get(self, key: str) -> CostResult | None:
         try:
             text = self._path(key).read_text()
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # missing, or a folder we may not read
             return None
         try:
             return result_from_dict(json.loads(text))
@@ -73,13 +73,19 @@ class CostCache:
             return None  # a file from an incompatible writer: recompute and overwrite it
 
     def put(self, key: str, result: CostResult) -> None:
+        """Store a result; a folder that cannot be written only costs the speed-up."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        except OSError:
+            return
         try:
             with os.fdopen(fd, "w") as f:
                 json.dump(asdict(result), f)
             os.replace(tmp, path)
+        except OSError:  # e.g. a full disk: leave no partial file, keep the result
+            Path(tmp).unlink(missing_ok=True)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

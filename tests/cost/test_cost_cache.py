@@ -76,6 +76,14 @@ def test_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
     assert fn.calls == 2
 
 
+def test_unwritable_cache_still_costs(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    jobs = [(gemm(m=16, k=32, n=32), tpu_like())]
+    (r,) = cost_pairs(jobs, DRAM, cache=blocker / "cache")
+    assert r == layer_cost(*jobs[0], dram=DRAM)
+
+
 def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
     assert default_cache_dir() == tmp_path / "env"
