@@ -108,3 +108,15 @@ def test_zoo_export_bad_param(capsys, tmp_path, param):
     code, _, err = _run(capsys, "zoo", "export", "bert_layer", "--out", str(tmp_path / "b.onnx"),
                         "--param", param)  # fmt: skip
     _assert_one_line_error(code, err, "zoo:bert_layer")
+
+
+def test_graph_input_without_shape_and_empty_file(capsys, tmp_path):
+    m = model([helper.make_node("Relu", ["x"], ["y"], name="r")], {"x": ()}, ["y"])
+    m.graph.input[0].type.tensor_type.ClearField("shape")
+    path = _save(tmp_path, m, "noshape.onnx")
+    code, _, err = _run(capsys, "workload", "summary", path)
+    _assert_one_line_error(code, err, f"{path}, x", "no static shape")
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"")
+    code, _, err = _run(capsys, "workload", "summary", str(empty))
+    _assert_one_line_error(code, err, str(empty), "no nodes")
