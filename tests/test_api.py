@@ -127,6 +127,7 @@ def test_a_changed_input_file_is_reported(tmp_path, capsys):
     [
         (["run", "--hardware", "tpu_like_quad"], "--workload required"),
         (["run", "--example", "nope"], "no example named 'nope'"),
+        (["run", "--example", "x", "--examples-dir", "/nonexistent"], "no examples folder"),
         (["run", "--example", "resnet18-tpu-quad-lbl", "--workload", "x.onnx"], "replaces"),
         (
             [

@@ -41,19 +41,15 @@ class Example:
 
 
 def list_examples(examples_dir: Path | None = None) -> list[Example]:
-    folder = examples_dir or DEFAULT_EXAMPLES_DIR
-    if not folder.is_dir():
-        raise InputError(
-            "no examples folder (pass --examples-dir PATH/TO/examples)", where=str(folder)
-        )
+    folder = _folder(examples_dir)
     return [load_example(p.stem, folder) for p in sorted(folder.glob("*.yaml")) if _is_example(p)]
 
 
 def load_example(name: str, examples_dir: Path | None = None) -> Example:
-    folder = examples_dir or DEFAULT_EXAMPLES_DIR
+    folder = _folder(examples_dir)
     path = folder / f"{name}.yaml"
     if not path.is_file() or not _is_example(path):
-        known = ", ".join(e.name for e in list_examples(folder)) if folder.is_dir() else ""
+        known = ", ".join(e.name for e in list_examples(folder))
         raise InputError(f"no example named {name!r} (examples: {known})", where="--example")
     try:
         spec = _ExampleFile.model_validate(
@@ -71,6 +67,19 @@ def load_example(name: str, examples_dir: Path | None = None) -> Example:
         stacks=spec.stacks,
         prefetch_weights=spec.prefetch_weights,
     )
+
+
+def _folder(examples_dir: Path | None) -> Path:
+    folder = examples_dir or DEFAULT_EXAMPLES_DIR
+    if not folder.is_dir():
+        how = (
+            "pass --examples-dir PATH/TO/examples"
+            if examples_dir
+            else "the examples ship with a source checkout: install it with `pip install -e .`"
+            " or pass --examples-dir PATH/TO/examples"
+        )
+        raise InputError(f"no examples folder ({how})", where=str(folder))
+    return folder
 
 
 def _is_example(path: Path) -> bool:
