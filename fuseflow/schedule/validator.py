@@ -241,6 +241,7 @@ def _check_transfers(v: _View, topo: Topology) -> list[str]:
     owner = np.repeat(np.arange(s.n_transfers), np.diff(s.tr_res_ptr))
     bad = (res < 0) | (res >= n_res)
     out += [f"transfer {owner[k]} uses unknown resource {res[k]}" for k in np.flatnonzero(bad)]
+    out += _check_routes(v, topo, res, bad)
     for r in range(n_res):
         ts = owner[res == r]
         if ts.size == 0:
@@ -257,6 +258,48 @@ def _check_transfers(v: _View, topo: Topology) -> list[str]:
                 f"resource {topo.resources[r].name!r}: {level[k]:.6g} bits/cycle in use at "
                 f"cycle {times[order][k]} exceeds its bandwidth {cap}"
             )
+    return out
+
+
+def _check_routes(
+    v: _View, topo: Topology, res: NDArray[np.int64], bad: NDArray[np.bool_]
+) -> list[str]:
+    """Each transfer holds the resources of the route between its ends (as a set), or rides
+    on a transfer of the same tensor at the same time whose resources cover that route."""
+    s = v.s
+    out: list[str] = []
+    if bad.any():
+        return out  # unknown resources are reported already
+    ptr = s.tr_res_ptr.tolist()
+    carriers: dict[tuple[int, int, int, int, int], set[int]] = defaultdict(set)
+    used: list[set[int]] = []
+    for t in range(s.n_transfers):
+        held = set(res[ptr[t] : ptr[t + 1]].tolist())
+        used.append(held)
+        key = (int(s.tr_tensor_kind[t]), int(s.tr_tensor[t]), int(s.tr_src[t]))
+        carriers[(*key, int(s.tr_start[t]), int(s.tr_end[t]))] |= held
+    n_cores = len(v.acc.cores)
+    for t in range(s.n_transfers):
+        a, b = int(s.tr_src[t]), int(s.tr_dst[t])
+        if not (-1 <= a < n_cores and -1 <= b < n_cores) or a == b == -1:
+            out.append(f"transfer {t} runs between unknown endpoints {a} -> {b}")
+            continue
+        if a == -1:
+            want = set(topo.dram_reads[b].resources)
+        elif b == -1:
+            want = set(topo.dram_writes[a].resources)
+        else:
+            want = set(topo.routes[(a, b)].resources)
+        if used[t] == want or (a == b and not used[t]):
+            continue
+        key = (int(s.tr_tensor_kind[t]), int(s.tr_tensor[t]), a)
+        if not used[t] and want <= carriers[(*key, int(s.tr_start[t]), int(s.tr_end[t]))]:
+            continue  # received from a broadcast on the way
+        names = sorted(topo.resources[r].name for r in used[t])
+        out.append(
+            f"transfer {t} ({v.names[a] if a >= 0 else 'DRAM'} -> "
+            f"{v.names[b] if b >= 0 else 'DRAM'}) holds {names}, not its route"
+        )
     return out
 
 

@@ -156,6 +156,11 @@ def _shift(a: np.ndarray, i: int, by: int) -> np.ndarray:
         ),
         (lambda s: replace(s, energy=replace(s.energy, link_pj=s.energy.link_pj + 7.0)), "link_pj"),
         (lambda s: replace(s, latency_cycles=1), "before the last event"),
+        (lambda s: replace(s, tr_res=np.zeros_like(s.tr_res)), "not its route"),
+        (
+            lambda s: replace(s, tr_res=s.tr_res[:0], tr_res_ptr=s.tr_res_ptr * 0),
+            "not its route",
+        ),
         (
             lambda s: replace(
                 s,
