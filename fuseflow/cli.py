@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -47,11 +48,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except FuseflowError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # One problem per line, each marked, so several located problems read (and grep) alike.
+        for line in str(exc).splitlines() or [""]:
+            print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `fuseflow ... | head` closed our stdout early: not an error of ours or the user's.
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":
