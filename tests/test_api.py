@@ -113,6 +113,57 @@ def test_a_tampered_schedule_is_invalid(fused, tmp_path, capsys):
     assert "INVALID" in capsys.readouterr().out
 
 
+def _first(raw, kind):
+    return raw["transfers"]["kind"].index(kind)
+
+
+def _double_mac_energy(raw):
+    raw["energy"]["mac_pj"] *= 2
+
+
+def _shorten_cn(raw):
+    raw["cns"]["end_cycles"][10] = raw["cns"]["start_cycles"][10] + 1
+
+
+def _halve_memory_capacity(raw):
+    raw["memories"][0]["capacity_bits"] = raw["memories"][0]["peak_bits"] // 2
+
+
+def _move_transfer_before_its_producer(raw):
+    t, i = raw["transfers"], _first(raw, "core_to_core")
+    t["end_cycles"][i] -= t["start_cycles"][i]
+    t["start_cycles"][i] = 0
+
+
+def _delay_transfer_after_its_consumer(raw):
+    raw["transfers"]["end_cycles"][_first(raw, "core_to_core")] += 10**6
+
+
+def _overfill_dram_port(raw):
+    raw["transfers"]["bw_bits"][_first(raw, "weight_fetch")] *= 4
+
+
+@pytest.mark.parametrize(
+    ("tamper", "found"),
+    [
+        (_double_mac_energy, "energy parts sum to"),
+        (_shorten_cn, "lasts 1 < its latency"),
+        (_halve_memory_capacity, "hardware says"),
+        (_move_transfer_before_its_producer, "before it is produced"),
+        (_delay_transfer_after_its_consumer, "arrives at"),
+        (_overfill_dram_port, "exceeds its bandwidth"),
+    ],
+)
+def test_check_schedule_finds_each_kind_of_tampering(fused, tmp_path, tamper, found):
+    shutil.copytree(fused, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "result.json"
+    raw = json.loads(path.read_text())
+    tamper(raw)
+    path.write_text(json.dumps(raw))
+    problems = check_result(path)
+    assert any(found in p for p in problems), problems
+
+
 def test_a_changed_input_file_is_reported(tmp_path, capsys):
     onnx = tmp_path / "model.onnx"
     shutil.copy(STREAM_ONNX, onnx)
