@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +31,7 @@ from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
 from fuseflow.workload.layer import Layer, Role
 
-MODEL_VERSION = "analytical-2"
+MODEL_VERSION = "analytical-3"
 # DRAM assumed when none is given (ZigZag's shipped DRAM: 64 bits/cycle, 700/750 pJ per word)
 DEFAULT_DRAM = Dram("dram", 10**10, 64, 64, 700.0, 750.0)
 
@@ -44,17 +45,18 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
     for role in layer.operands:
         if not core.hierarchy(role):
             raise InfeasibleError(f"core {core.name!r} has no memory for operand {role}")
-    # Outputs reach the top level as finals when the reduction stays below it; only if no such
-    # mapping exists are partial sums counted there (and maybe more operands streamed).
-    for partial in (False, True):
-        foot = top_footprints(layer, core, partial_outputs=partial)
-        streamed = _streamed(core, foot)
-        found = _search(layer, core, dram or DEFAULT_DRAM, streamed)
+    found = None
+    foot: dict[Role, int] = {}
+    streamed: set[Role] = set()
+    for option in _streaming_options(layer, core):
+        found = _search(layer, core, dram or DEFAULT_DRAM, option[1])
         if found is not None:
+            foot, streamed = option
             break
-    else:
+    if found is None:
         raise InfeasibleError(
             f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
+            + _smallest_misfit(layer, core)
         )
     nest, levels, acts, valid = found
     energy_parts = _energy_parts(nest, acts)
@@ -132,6 +134,34 @@ def _search(
     levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
     acts = activities(nest, levels, double_buffered(levels))
     return nest, levels, acts, valid
+
+
+def _streaming_options(layer: Layer, core: Core) -> Iterator[tuple[dict[Role, int], set[Role]]]:
+    """Which operands stream from DRAM, in the order tried: outputs reach the top level as
+    finals when the reduction stays below it; only if no such mapping exists are partial sums
+    counted there; last, everything streams so the on-chip memories only hold blocks."""
+    for partial in (False, True):
+        foot = top_footprints(layer, core, partial_outputs=partial)
+        yield foot, _streamed(core, foot)
+    yield foot, set(layer.operands)
+
+
+def _smallest_misfit(layer: Layer, core: Core) -> str:
+    """Why nothing fits: a memory too small for the data of one step of the spatial array."""
+    nest = build_nest(layer, core, {role: core.hierarchy(role) for role in layer.operands})
+    for mem in core.memories:
+        need = 0.0
+        for op in nest.operands:
+            for lv, m in enumerate(op.levels):
+                if m is mem:
+                    one = np.ones((1, len(nest.dims))) * op.cum_spatial[lv][None, :]
+                    need += float(footprint(op, one)[0]) * op.final_bits
+        if need > mem.size_bits:
+            return (
+                f": memory {mem.name!r} ({mem.size_bits} bits) cannot hold the {need:.0f} bits"
+                " one step of the spatial unrolling needs"
+            )
+    return ""
 
 
 def _streamed(core: Core, foot: dict[Role, int]) -> set[Role]:

@@ -74,6 +74,33 @@ def test_weights_do_not_fit_on_chip() -> None:
     assert r.dram_bw_bits <= 64
 
 
+def test_everything_streams_when_keeping_one_operand_leaves_no_room() -> None:
+    # I alone fills the 64 kbit SRAM; W and O pass through it, so all three stream from DRAM
+    r = layer_cost(gemm(m=32, k=256, n=256), tpu_like(sram_bits=65536), dram=DRAM)
+    assert r.streamed_operands == ("I", "W", "O")
+    dram = {p.operand: p.energy_pj for p in r.memory_energy if p.level == "dram"}
+    assert dram["W"] == pytest.approx(256 * 256 * 8 / 64 * 100.0)  # weights read once
+    assert dram["I"] >= 32 * 256 * 8 / 64 * 100.0
+    assert dram["O"] >= 32 * 256 * 8 / 64 * 100.0
+    assert r.dram_energy_pj == pytest.approx(sum(dram.values()))
+
+
+def test_infeasible_names_the_memory() -> None:
+    # a W register shared (broadcast) over 4 PEs cannot feed an Add, whose W differs per PE
+    core = Core(
+        "bcast",
+        (("D1", 4),),
+        (("D1", (("K", 4),)),),
+        (
+            mem("rf", 8, 8, 0.1, 0.1, "W", ("D1",)),
+            mem("sram", 1 << 20, 256, 1, 1, "I,W,O", ("D1",)),
+        ),
+        0.01,
+    )
+    with pytest.raises(InfeasibleError, match="'rf' \\(8 bits\\) cannot hold the 32 bits"):
+        layer_cost(add(ch=8, oy=2, ox=2), core, dram=DRAM)
+
+
 def test_weights_independent_of_output_rows() -> None:
     # W does not depend on OY: 4x the rows leaves the weight traffic unchanged
     small = layer_cost(gemm(m=16, k=32, n=32), tpu_like(), dram=DRAM)
