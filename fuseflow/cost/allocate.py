@@ -10,9 +10,13 @@ from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
 
 
-def level_bits(nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_]) -> NDArray:
-    """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i."""
-    elems = footprint(op, nest.cum, op.cum_spatial[lv])
+def level_bits(
+    nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_], *, last_only: bool = False
+) -> NDArray:
+    """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
+    (``last_only``: only i = n, all loops, as (P, 1))."""
+    cum = nest.cum[:, -1:] if last_only else nest.cum
+    elems = footprint(op, cum, op.cum_spatial[lv])
     if op.role != "O":
         return elems * op.bits
     return elems * np.where(o_partial[:, None], op.bits, op.final_bits)
@@ -48,12 +52,12 @@ def allocate(
             lv = lvl[op.role]
             top = lv == len(op.levels) - 1
             partial = red_after[np.arange(n_perm), cur[op.role]] | op.red_spatial_above[lv]
-            bits = level_bits(nest, op, lv, partial)
             if top:  # the top level takes every remaining loop
-                sizes.append(bits[:, n:])
+                sizes.append(level_bits(nest, op, lv, partial, last_only=True))
                 accesses.append(np.zeros((n_perm, 1)))
                 columns.append(np.array([n]))
                 continue
+            bits = level_bits(nest, op, lv, partial)
             ok = (pos >= cur[op.role][:, None]) & _fits_above(nest, op, lv, partial, reserve)
             sizes.append(np.where(ok, bits, np.inf))
             accesses.append(np.where(ok, bits * (nest.total[:, n : n + 1] / nest.total), np.inf))
