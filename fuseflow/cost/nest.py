@@ -171,7 +171,8 @@ def axes_elements(
 ) -> NDArray[np.float64]:
     """Distinct elements over the axes. A one-term axis ``s*a`` has ``A`` (a strided 1x1 conv
     skips rows, it does not touch them); a two-term axis ``sa*a + sb*b`` (a sliding window)
-    has ``A*B - max(0, B - sa/g) * (A - sb/g)`` distinct indices, g = gcd(sa, sb)."""
+    has ``A*B - max(0, B - sa/g) * max(0, A - sb/g)`` distinct indices, g = gcd(sa, sb): every
+    index reached twice is counted once (ZigZag omits the second max, wrong when A < sb/g)."""
 
     def ext(d: int) -> NDArray[np.float64]:
         return extents[..., d] if scale is None else extents[..., d] * scale[d]
@@ -185,7 +186,7 @@ def axes_elements(
             (da, sa), (db, sb) = axis
             g = math.gcd(sa, sb)
             a, b = np.floor(ext(da) + 1e-9), np.floor(ext(db) + 1e-9)
-            out = out * (a * b - np.maximum(0.0, b - sa // g) * (a - sb // g))
+            out = out * (a * b - np.maximum(0.0, b - sa // g) * np.maximum(0.0, a - sb // g))
             continue
         span: NDArray[np.float64] | float = 1.0
         for d, coef in axis:
