@@ -27,6 +27,7 @@ class CriticalPath:
     cycles: dict[str, int]
     cns: int  # CNs on the path
     transfers: int  # transfers on the path
+    core_cycles: dict[str, int]  # CN time on the path per core (cores in accelerator order)
 
     @property
     def dominant(self) -> str:
@@ -50,6 +51,7 @@ class _Walk:
         self.g, self.costs, self.s = graph, costs, s
         self.parts: dict[str, int] = dict.fromkeys(CATEGORIES, 0)
         self.n_cns = self.n_tr = 0
+        self.on_core = [0] * len(costs.core_names)
         self.seen: set[tuple[str, int]] = set()
         self.feeding: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.on_resource: dict[int, list[int]] = defaultdict(list)
@@ -79,7 +81,9 @@ class _Walk:
             self.parts["waiting"] += t - end
             t, node = self._cn(i) if kind == "cn" else self._transfer(i)
         self.parts["waiting"] += max(t, 0)
-        return CriticalPath(dict(self.parts), self.n_cns, self.n_tr)
+        names = self.costs.core_names
+        per_core = {names[c]: n for c, n in enumerate(self.on_core) if n}
+        return CriticalPath(dict(self.parts), self.n_cns, self.n_tr, per_core)
 
     def _last_event(self, t: int) -> tuple[str, int] | None:
         s = self.s
@@ -99,6 +103,7 @@ class _Walk:
         core = int(s.cn_core[cn])
         r = self.costs.get(int(g.shape[cn]), core)
         start, dur = int(s.cn_start[cn]), int(s.cn_end[cn] - s.cn_start[cn])
+        self.on_core[core] += dur
         inside = min(dur, r.latency_cycles)
         ideal = min(inside, r.ideal_cycles)
         self.parts["compute"] += ideal

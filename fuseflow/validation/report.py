@@ -34,6 +34,7 @@ def as_dict(run: CaseRun) -> dict[str, Any]:
         "critical_path": {
             **run.breakdown.critical.cycles,
             "dominant": run.breakdown.critical.dominant,
+            "core_cycles": run.breakdown.critical.core_cycles,
         },
         "cores": [dataclasses.asdict(c) for c in run.breakdown.cores],
         "resources": [dataclasses.asdict(r) for r in run.breakdown.resources],
@@ -109,7 +110,9 @@ def _critical(run: CaseRun) -> str:
     parts = ", ".join(
         f"{k.replace('_', ' ')} {v:,} ({100 * v / total:.1f} %)" for k, v in cp.cycles.items()
     )
+    cores = ", ".join(f"{k} {v:,}" for k, v in cp.core_cycles.items())
     return (
         f"  critical path ({cp.cns} CNs, {cp.transfers} transfers): {parts}"
-        f" -> dominated by {cp.dominant.replace('_', ' ')}"
+        f" -> dominated by {cp.dominant.replace('_', ' ')}\n"
+        f"    CN time on the critical path by core: {cores}"
     )

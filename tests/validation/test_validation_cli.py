@@ -38,7 +38,10 @@ def test_json_output_has_latencies_and_breakdown(capsys: pytest.CaptureFixture[s
     assert [c["core"] for c in out["cores"]] == ["digital", "pooling", "analog", "simd"]
     assert out["validator_problems"] == []
     cp = out["critical_path"]
-    assert sum(v for k, v in cp.items() if k != "dominant") == out["modelled_latency_cycles"]
+    parts = sum(v for k, v in cp.items() if k not in ("dominant", "core_cycles"))
+    assert parts == out["modelled_latency_cycles"]
+    in_cns = cp["compute"] + cp["memory_stall"]  # plus any DRAM streaming stretch
+    assert in_cns <= sum(cp["core_cycles"].values()) <= in_cns + cp["dram"]
     assert out["with_stream_cn_latency_cycles"] > 0
 
 
