@@ -49,6 +49,23 @@ def test_fused_example_writes_every_file_and_validates(fused, capsys):
     assert "OK" in capsys.readouterr().out
 
 
+def test_fused_trace_slices_never_partly_overlap_on_a_track(fused):
+    """Perfetto draws complete events of one track as a stack: they must nest, not cross."""
+    events = json.loads((fused / "trace.perfetto.json").read_text())["traceEvents"]
+    tracks: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for e in events:
+        if e["ph"] == "X":
+            tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["ts"] + e["dur"]))
+    assert sum(len(v) for v in tracks.values()) >= 1118
+    for spans in tracks.values():
+        open_ends: list[int] = []  # ends of the enclosing slices, innermost last
+        for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+            while open_ends and open_ends[-1] <= start:
+                open_ends.pop()
+            assert not open_ends or end <= open_ends[-1]
+            open_ends.append(end)
+
+
 def test_stream_inputs_run_unchanged_and_match_the_fused_example(fused, tmp_path):
     r = run(
         STREAM_ONNX, STREAM_HW, STREAM_MAPPING, stacks="0-10,11-21", out_dir=tmp_path, plots=False
