@@ -148,7 +148,6 @@ class _Run:
         # graph as lists (cheap per call: these are views converted once)
         self.in_ptr: list[int] = g.in_ptr.tolist()
         self.out_ptr: list[int] = g.out_ptr.tolist()
-        self.edge_src: list[int] = g.edge_src.tolist()
         self.edge_dst: list[int] = g.edge_dst.tolist()
         self.edge_bits: list[int] = g.edge_bits.tolist()
         self.obits: list[int] = g.output_bits.tolist()
