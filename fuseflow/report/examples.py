@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -14,6 +18,27 @@ from fuseflow.errors import InputError
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when available
 # A source checkout or an editable install keeps examples/ beside the package folder.
 DEFAULT_EXAMPLES_DIR = Path(fuseflow.__file__).resolve().parent.parent / "examples"
+
+
+def default_examples_dir() -> Path:
+    """examples/ beside the package, else in the source folder pip installed from (it records
+    the folder in direct_url.json for ``pip install PATH``), else the first (reported missing)."""
+    if DEFAULT_EXAMPLES_DIR.is_dir():
+        return DEFAULT_EXAMPLES_DIR
+    source = _installed_from()
+    if source is not None and (source / "examples").is_dir():
+        return source / "examples"
+    return DEFAULT_EXAMPLES_DIR
+
+
+def _installed_from() -> Path | None:
+    try:
+        text = distribution("fuseflow").read_text("direct_url.json")
+        url = json.loads(text or "{}").get("url", "")
+    except (PackageNotFoundError, ValueError, AttributeError):
+        return None
+    parsed = urlparse(url)
+    return Path(url2pathname(parsed.path)) if parsed.scheme == "file" else None
 
 
 class _ExampleFile(BaseModel):
@@ -70,13 +95,13 @@ def load_example(name: str, examples_dir: Path | None = None) -> Example:
 
 
 def _folder(examples_dir: Path | None) -> Path:
-    folder = examples_dir or DEFAULT_EXAMPLES_DIR
+    folder = examples_dir or default_examples_dir()
     if not folder.is_dir():
         how = (
             "pass --examples-dir PATH/TO/examples"
             if examples_dir
-            else "the examples ship with a source checkout: install it with `pip install -e .`"
-            " or pass --examples-dir PATH/TO/examples"
+            else "the examples ship with the source folder, which is gone: install from a "
+            "checkout (`pip install -e .`) or pass --examples-dir PATH/TO/examples"
         )
         raise InputError(f"no examples folder ({how})", where=str(folder))
     return folder
