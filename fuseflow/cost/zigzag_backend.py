@@ -14,7 +14,7 @@ import yaml
 from fuseflow.cost.analytical import DEFAULT_DRAM, top_footprints
 from fuseflow.cost.latency import port_of
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
-from fuseflow.errors import InputError
+from fuseflow.errors import InfeasibleError, InputError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
 from fuseflow.workload.layer import Layer, Operand, Role
 
@@ -47,10 +47,9 @@ def layer_cost(
     """
     stages = _zigzag_stages()
     if "W" not in layer.operands or layer.kind not in ("conv", "gemm"):
-        raise InputError(
-            f"the zigzag backend costs Conv/Gemm/MatMul layers only (ZigZag's front end treats "
-            f"{layer.op_type} as free)",
-            where=f"layer {layer.name!r}",
+        raise InfeasibleError(
+            f"layer {layer.name!r}: the zigzag backend costs Conv/Gemm/MatMul layers only "
+            f"(ZigZag's front end treats {layer.op_type} as free)"
         )
     streamed = streamed_operands(layer, core)
     acc = core_to_zigzag(core, streamed, dram or DEFAULT_DRAM)
@@ -75,9 +74,9 @@ def layer_cost(
         try:
             answers = main.run()
         except Exception as exc:  # ZigZag signals unmappable input with assorted exceptions
-            raise InputError(
-                f"zigzag-dse could not map it ({type(exc).__name__}: {exc})",
-                where=f"layer {layer.name!r} on core {core.name!r}",
+            raise InfeasibleError(
+                f"zigzag-dse found no mapping of layer {layer.name!r} on core {core.name!r} "
+                f"({type(exc).__name__}: {exc})"
             ) from exc
     cme = answers[0][0]
     return _result(layer, core, cme, streamed, dram or DEFAULT_DRAM)
@@ -166,7 +165,7 @@ def layer_to_zigzag(
                 parts.append(terms[0][0].lower())
                 continue
             if len(terms) != 2:
-                raise InputError("an axis ZigZag cannot express", where=f"layer {layer.name!r}")
+                raise InfeasibleError(f"layer {layer.name!r}: an axis ZigZag cannot express")
             new = f"{role.lower()}x{len(relations)}"
             (d1, c1), (d2, c2) = terms
             relations.append(f"{new}={c1}*{d1.lower()}+{c2}*{d2.lower()}")
