@@ -8,6 +8,7 @@ import re
 import pytest
 from report_cases import make_accelerator, make_graph, make_inputs, make_schedule
 
+from fuseflow.cli import main
 from fuseflow.report.bars import merge_bars, timeline_bars, timeline_rows
 from fuseflow.report.gantt import MAX_LUMINANCE, _luminance, gantt_figure, layer_colours
 from fuseflow.report.gantt_png import gantt_png_figure
@@ -129,3 +130,11 @@ def test_layer_colours_are_distinct_and_visible_on_white():
     colours = layer_colours(24)
     assert len(set(colours)) == 24
     assert all(_luminance(c) <= MAX_LUMINANCE for c in colours)
+
+
+def test_plot_command_redraws_a_saved_result_elsewhere(saved, tmp_path, capsys):
+    assert main(["plot", str(saved / "result.json"), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.split()
+    names = ["schedule.html", "schedule.png", "memory.png", "trace.perfetto.json"]
+    assert sorted(printed) == sorted(str(tmp_path / n) for n in names)
+    assert all((tmp_path / n).stat().st_size > 1000 for n in names)
