@@ -51,16 +51,38 @@ def layer_cost(
             f"layer {layer.name!r}: the zigzag backend costs Conv/Gemm/MatMul layers only "
             f"(ZigZag's front end treats {layer.op_type} as free)"
         )
-    streamed = streamed_operands(layer, core)
-    acc = core_to_zigzag(core, streamed, dram or DEFAULT_DRAM)
-    workload = [layer_to_zigzag(layer, loop_order)]
+    failure: Exception | None = None
+    for streamed in streaming_options(layer, core):
+        try:
+            cme = _run(stages, layer, core, streamed, dram or DEFAULT_DRAM, lpf_limit, loop_order)
+        except Exception as exc:  # ZigZag signals unmappable input with assorted exceptions
+            failure = exc
+            continue
+        return _result(layer, core, cme, streamed, dram or DEFAULT_DRAM)
+    raise InfeasibleError(
+        f"zigzag-dse found no mapping of layer {layer.name!r} on core {core.name!r} "
+        f"({type(failure).__name__}: {failure})"
+    ) from failure
+
+
+def _run(
+    stages: dict[str, Any],
+    layer: Layer,
+    core: Core,
+    streamed: set[Role],
+    dram: Dram,
+    lpf_limit: int,
+    loop_order: Sequence[tuple[str, int]] | None,
+) -> Any:
+    """ZigZag's best cost model evaluation (CME) of the layer on the core."""
+    acc = core_to_zigzag(core, streamed, dram)
     with tempfile.TemporaryDirectory(prefix="fuseflow-zigzag-") as tmp, _quiet():
         acc_path, map_path = Path(tmp) / "core.yaml", Path(tmp) / "mapping.yaml"
         acc_path.write_text(yaml.safe_dump(acc, sort_keys=False))
         map_path.write_text(yaml.safe_dump(mapping_to_zigzag(core, loop_order), sort_keys=False))
         main = stages["MainStage"](
             [stages[name] for name in STAGE_ORDER],
-            workload=workload,
+            workload=[layer_to_zigzag(layer)],
             accelerator=str(acc_path),
             mapping=str(map_path),
             dump_folder=str(Path(tmp) / "out"),
@@ -71,15 +93,7 @@ def layer_cost(
             access_same_data_considered_as_no_access=True,
             temporal_mapping_type=stages["TemporalMappingType"]("uneven"),
         )
-        try:
-            answers = main.run()
-        except Exception as exc:  # ZigZag signals unmappable input with assorted exceptions
-            raise InfeasibleError(
-                f"zigzag-dse found no mapping of layer {layer.name!r} on core {core.name!r} "
-                f"({type(exc).__name__}: {exc})"
-            ) from exc
-    cme = answers[0][0]
-    return _result(layer, core, cme, streamed, dram or DEFAULT_DRAM)
+        return main.run()[0][0]
 
 
 # Only the stages that search and evaluate: no save, pickle or visualisation stage, so ZigZag
@@ -134,10 +148,24 @@ def _quiet() -> Iterator[None]:
         logging.disable(previous)
 
 
-def streamed_operands(layer: Layer, core: Core) -> set[Role]:
+def streaming_options(layer: Layer, core: Core) -> list[set[Role]]:
+    """The operand sets streamed from DRAM, in the order tried (as the analytical model):
+    what does not fit with outputs as finals, then with outputs as partial sums, then all."""
+    out: list[set[Role]] = []
+    for option in (
+        streamed_operands(layer, core),
+        streamed_operands(layer, core, partial_outputs=True),
+        set(layer.operands),
+    ):
+        if option not in out:
+            out.append(option)
+    return out
+
+
+def streamed_operands(layer: Layer, core: Core, *, partial_outputs: bool = False) -> set[Role]:
     """Operands whose whole tile does not fit the top-level memory next to the smaller ones
-    sharing it (outputs at final precision): they stream from DRAM."""
-    foot = top_footprints(layer, core)
+    sharing it: they stream from DRAM."""
+    foot = top_footprints(layer, core, partial_outputs=partial_outputs)
     out: set[Role] = set()
     shared: dict[str, list[Role]] = {}
     for role in foot:
@@ -152,9 +180,7 @@ def streamed_operands(layer: Layer, core: Core) -> set[Role]:
     return out
 
 
-def layer_to_zigzag(
-    layer: Layer, loop_order: Sequence[tuple[str, int]] | None = None
-) -> dict[str, Any]:
+def layer_to_zigzag(layer: Layer) -> dict[str, Any]:
     """One ZigZag workload entry for the layer (dims, equation, relations, precisions)."""
     relations: list[str] = []
     idx: dict[Role, str] = {}
