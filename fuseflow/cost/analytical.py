@@ -31,7 +31,7 @@ from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
 from fuseflow.workload.layer import Layer, Role
 
-MODEL_VERSION = "analytical-4"
+MODEL_VERSION = "analytical-5"
 # DRAM assumed when none is given (ZigZag's shipped DRAM: 64 bits/cycle, 700/750 pJ per word)
 DEFAULT_DRAM = Dram("dram", 10**10, 64, 64, 700.0, 750.0)
 

@@ -104,9 +104,10 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
 
 def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
     """Whether each (operand, level) can fill while being read: its effective data fits in the
-    half of the memory, or in what the operands sharing that memory leave free."""
+    half of the memory, or in what the operands sharing that memory leave free. Operands claim
+    the free half in the order O, W, I (ZigZag's, from its equation ``O += W * I``)."""
     groups: dict[int, list[tuple[OperandLevels, int]]] = {}
-    for ol in levels:
+    for ol in sorted(levels, key=lambda ol: "OWI".index(ol.op.role)):
         for lv, mem in enumerate(ol.op.levels):
             groups.setdefault(id(mem), []).append((ol, lv))
     out: dict[tuple[str, int], NDArray[np.bool_]] = {}
