@@ -13,6 +13,7 @@ import yaml
 
 from fuseflow.cost.analytical import DEFAULT_DRAM, top_footprints
 from fuseflow.cost.latency import port_of
+from fuseflow.cost.nest import spatial_factors
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
 from fuseflow.errors import InfeasibleError, InputError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
@@ -358,7 +359,9 @@ def _result(layer: Layer, core: Core, cme: Any, streamed: set[Role], dram: Dram)
         dram_bw_bits=dram_bits / latency if latency else 0.0,
         dram_energy_pj=sum(p.energy_pj for p in dram_parts),
         mapping=Mapping(
-            spatial=tuple((d, f) for _, loops in core.unrolling for d, f in loops),
+            spatial=tuple(
+                (d, round(f)) for d, f in spatial_factors(layer, core)[0].items() if f > 1
+            ),
             loop_order=order,
             levels=blocks,
         ),
