@@ -155,7 +155,7 @@ def _progress(console: Console, quiet: bool) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not console.is_terminal,  # no bar in logs and pipes
     )
 
 
