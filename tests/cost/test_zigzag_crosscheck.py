@@ -44,6 +44,16 @@ def test_pairs_cover_layer_kinds_and_cores() -> None:
     assert any(not layer.operands["W"].constant for layer in layers), "activation x activation"
 
 
+def test_golden_made_with_the_installed_zigzag(golden: dict) -> None:
+    from importlib.metadata import version
+
+    installed = version("zigzag-dse")
+    assert golden["zigzag_version"] == installed, (
+        f"golden figures from zigzag-dse {golden['zigzag_version']}, installed {installed}: "
+        "re-bless with bench/cost_crosscheck.py --write-golden"
+    )
+
+
 def test_golden_matches_what_the_backend_would_send(golden: dict) -> None:
     """Every pair has golden figures computed from exactly today's ZigZag inputs."""
     stale = [p for p in cp.PAIRS if cp.is_stale(p, golden["pairs"])]
