@@ -82,9 +82,9 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     merged = nxt[rows, cuts]
     merged[:, -1] = n
     merged = np.maximum.accumulate(merged, axis=1)
-    ext = nest.cum[rows, merged] * op.cum_spatial[None, :, :]
-    data = footprint(op, ext)
-    data_int = footprint(op, nest.cum[rows, merged] * op.cum_spatial_int[None, :, :])
+    loops = nest.cum[rows, merged]  # (P, L, dims)
+    data = footprint(op, loops * op.cum_spatial[None, :, :])
+    data_int = footprint(op, loops * op.cum_spatial_int[None, :, :])
     bits = np.full_like(data, float(op.bits))
     if op.role == "O":
         red = nest.reduction[nest.perm_dim]
