@@ -87,8 +87,8 @@ def compare(pairs: list[str], diagnose: bool) -> None:
     s = cp.summarise(rows)
     zz_times = [golden[p]["seconds"] for p in pairs if p in golden]
     print(
-        f"\n{s.n} pairs: latency median {s.latency_median:.2%} max {s.latency_max:.2%}; "
-        f"energy median {s.energy_median:.2%} max {s.energy_max:.2%}"
+        f"\n{s.n} pairs: latency median {s.latency_median:.3%} max {s.latency_max:.3%}; "
+        f"energy median {s.energy_median:.3%} max {s.energy_max:.3%}"
     )
     print(
         f"analytical {statistics.mean(times) * 1e3:.1f} ms/call (mean); ZigZag LOMA lpf "
