@@ -40,7 +40,7 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
     """Latency and energy of ``layer`` (one CN) on ``core``, its data starting in the core's
     top-level memories; operands that do not fit there stream from ``dram``.
 
-    >>> # see tests/cost/test_analytical.py for hand-checked examples
+    Hand-checked examples: tests/cost/test_analytical.py.
     """
     for role in layer.operands:
         if not core.hierarchy(role):
@@ -92,7 +92,7 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
         top_footprint_bits=tuple(foot.items()),
         streamed_operands=tuple(r for r in ("I", "W", "O") if r in streamed),
         dram_bw_bits=dram_bits / lat if lat else 0.0,
-        dram_energy_pj=sum(float(e[best]) for r, m, e in energy_parts if m == "dram"),
+        dram_energy_pj=sum((float(e[best]) for _, m, e in energy_parts if m == "dram"), 0.0),
         mapping=_mapping(nest, levels, best),
     )
 
