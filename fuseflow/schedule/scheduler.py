@@ -18,7 +18,7 @@ from fuseflow.errors import InfeasibleError, InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.hardware.topology import Topology
 from fuseflow.schedule.context import ScheduleContext, build_context
-from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, Engine
+from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, USES, Engine
 from fuseflow.schedule.types import EnergyBreakdown, MemoryTimeline, Schedule, TransferKind
 from fuseflow.tiling.graph import CNGraph
 
@@ -193,14 +193,12 @@ class _Run:
         c = self.core[cn]
         eng.cur, eng.cur_core = cn, c
         eng.pins.clear()
-        recent = self.recent[c]
-        if self.lookahead is not None and len(recent) >= self.lookahead:
-            h = recent[-self.lookahead]
-            if h > eng.horizon_of[c]:
-                eng.set_horizon(c, h)
-        eng.horizon = eng.horizon_of[c]
+        if self.lookahead is not None:
+            self._horizon(c)
         uses: list[tuple[int, int]] = []  # (memory, key) used by this CN, released at its end
-        t = max(self.core_free[c], self.pred_end[cn])
+        t = self.core_free[c]
+        if self.pred_end[cn] > t:
+            t = self.pred_end[cn]
         t = self._inputs(cn, c, t, uses)
         t = self._constants(cn, c, t, uses)
         home = self.home[cn]
@@ -218,18 +216,39 @@ class _Run:
             start, dur = t, self.lat[cn]
         end = start + dur
         self.start[cn], self.end[cn], self.core_free[c] = start, end, end
-        recent.append(start)
-        if len(recent) > 8:
-            del recent[:-8]
+        if self.lookahead is not None:
+            recent = self.recent[c]
+            recent.append(start)
+            if len(recent) > 8:
+                del recent[:-8]
         if entry is None:
             eng.in_dram[cn] = end
         else:
             entry[AVAIL] = entry[BUSY] = end
-        for m, key in uses:
-            eng.discharge(m, key, end)
+        resident = eng.resident
+        for m, key in uses:  # Engine.discharge, inlined for the common case (still resident)
+            used = resident[m].get(key)
+            if used is None:
+                eng.discharge(m, key, end)
+                continue
+            if end > used[BUSY]:
+                used[BUSY] = end
+            used[USES] -= 1
+            if used[USES] <= 0:
+                eng.mem.release(m, key, used[BUSY])
         if self.graph_out[cn] and home >= 0:
             done = eng.to_dram(TransferKind.OUTPUT_WRITEBACK, cn, home, c, end)
             eng.discharge(home, cn, done)
+
+    def _horizon(self, c: int) -> None:
+        """Operands of core c's next CN move no earlier than its lookahead-th previous start."""
+        eng, recent, k = self.eng, self.recent[c], self.lookahead
+        assert k is not None
+        if len(recent) >= k:
+            h = recent[-k]
+            if h > eng.horizon_of[c]:
+                eng.set_horizon(c, h)
+        eng.horizon = eng.horizon_of[c]
 
     def _inputs(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
         """Bring every data input of cn into the memory it reads it from; the ready cycle."""
@@ -255,8 +274,14 @@ class _Run:
             entry = resident[m].get(p)
             if entry is not None:
                 arrival = entry[AVAIL]
-                if m != hp and hp >= 0:
-                    eng.discharge(hp, p, NO_TIME)
+                if m != hp and hp >= 0:  # read from a copy: one use of the home copy done
+                    at_home = resident[hp].get(p)
+                    if at_home is None:
+                        eng.discharge(hp, p, NO_TIME)
+                    else:
+                        at_home[USES] -= 1
+                        if at_home[USES] <= 0:
+                            eng.mem.release(hp, p, at_home[BUSY])
             elif m == hp:  # the home copy was evicted: fetch it back
                 arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
             else:
