@@ -132,3 +132,29 @@ def test_backend_without_zigzag_says_how_to_install(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "zigzag.stages.main", None)
     with pytest.raises(InputError, match=r"pip install fuseflow\[zigzag\]"):
         zigzag_backend.layer_cost(cp.layer("r18.fc"), cp.core("lib:c32_k32"))
+
+
+def test_layers_convert_to_zigzag_equations() -> None:
+    conv1 = zigzag_backend.layer_to_zigzag(cp.layer("r18.conv1"))  # 7x7 stride 2
+    assert conv1["equation"] == "O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][ix0][ix1]"
+    assert conv1["dimension_relations"] == ["ix0=2*oy+1*fy", "ix1=2*ox+1*fx"]
+    assert conv1["operand_precision"] == {"I": 8, "W": 8, "O": 16, "O_final": 8}
+    grouped = zigzag_backend.layer_to_zigzag(cp.layer("grouped"))  # channel = 4*G + C
+    assert grouped["equation"].endswith("*I[b][g][c][ix0][ix1]")
+    assert dict(zip(grouped["loop_dims"], grouped["loop_sizes"], strict=True))["G"] == 32
+    qk = zigzag_backend.layer_to_zigzag(cp.layer("bert.qk"))  # activation x activation
+    assert qk["equation"] == "O[b][g][oy][k]+=W[b][g][c][k]*I[b][g][oy][c]"
+    assert qk["dimension_relations"] == []
+
+
+def test_core_converts_with_dram_only_for_streamed_operands() -> None:
+    core = cp.core("zz:tpu_like")
+    acc = zigzag_backend.core_to_zigzag(core, {"W"}, analytical.DEFAULT_DRAM)
+    assert list(acc["memories"]) == ["rf_128B", "rf_2B", "sram_2MB", "dram"]
+    assert acc["memories"]["dram"]["operands"] == ["I2"]
+    assert acc["memories"]["sram_2MB"]["served_dimensions"] == ["D1", "D2"]
+    assert acc["operational_array"]["sizes"] == [32, 32]
+    assert (
+        "dram"
+        not in zigzag_backend.core_to_zigzag(core, set(), analytical.DEFAULT_DRAM)["memories"]
+    )
