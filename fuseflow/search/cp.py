@@ -28,9 +28,13 @@ class CpSettings:
     deterministic_seconds: float = 10.0  # when the budget has no seconds
     subsolvers: int = 8
     weight_capacity: bool = True
-    rescored: int = 8  # how many of the last incumbents the scheduler re-scores
+    rescored: int = 16  # how many of the last incumbents (and pool) the scheduler re-scores
     polish: bool = True  # then improve by single-group moves scored by the scheduler
     polish_share: float = 0.3  # of a time budget kept for polishing
+    hint_share: float = 0.1  # of the solver's time spent timing the warm start
+    pool_size: int = 8  # other allocations within pool_gap of the model's best, re-scored
+    pool_gap: float = 0.05
+    pool_share: float = 0.2  # of the solver's time spent collecting them
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class _Vars:
     used: dict[tuple[int, int], Any] = field(default_factory=dict)  # (weight, core) -> literal
     energy: list[tuple[Any, float]] = field(default_factory=list)  # (literal, pJ)
     makespan: Any = None
+    objective: Any = None
 
 
 def solve_cp(
@@ -63,21 +68,25 @@ def solve_cp(
 ) -> CpOutcome:
     """Solve the chunked model for ``problem.objective``, warm-started from ``start``.
 
-    ``seconds`` is spent as CP-SAT *deterministic* time, so the answer depends on the seed only.
+    ``seconds`` (from a time budget) limits the wall clock; without it the solver stops after
+    ``settings.deterministic_seconds`` of CP-SAT *deterministic* time, so the answer depends on
+    the seed only (on large models deterministic time can run far slower than the clock).
     """
     data = chunk_data(problem, settings.chunks_per_group)
     notes: list[str] = []
     for capacity in (settings.weight_capacity, False):
         model, v = _build(problem, data, capacity, notes)
-        _hint(model, v, data, start)
+        limit = seconds if seconds is not None else settings.deterministic_seconds
+        share = settings.hint_share
+        if not _complete_hint(model, v, start, seed, _Limit(limit * share, seconds is not None)):
+            _hint(model, v, data, start)
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.random_seed = seed
         p.num_workers = settings.subsolvers
         p.interleave_search = True
-        p.max_deterministic_time = (
-            seconds if seconds is not None else settings.deterministic_seconds
-        )
+        share += settings.pool_share
+        _Limit(limit * (1.0 - share), seconds is not None).apply(solver)
         callback = _Report(progress, v, start)
         status = solver.solve(model, callback)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -85,7 +94,10 @@ def solve_cp(
             for (g, c), lit in v.x.items():
                 if solver.boolean_value(lit):
                     alloc[g] = c
-            found = (*callback.found, alloc)
+            pool_limit = _Limit(limit * settings.pool_share, seconds is not None)
+            bound = math.floor(solver.objective_value * (1.0 + settings.pool_gap))
+            pool = _near_optimal(problem, data, capacity, alloc, bound, seed, settings, pool_limit)
+            found = (*callback.found, *pool, alloc)
             name = solver.status_name(status)
             return CpOutcome(alloc, found, name, solver.objective_value, tuple(notes))
         if not capacity:
@@ -166,6 +178,7 @@ def _build(
         objective = model.new_int_var(0, horizon * (unit + len(v.energy)), "edp")
         model.add_multiplication_equality(objective, [makespan, e_var])
     model.minimize(objective)
+    v.objective = objective
     return model, v
 
 
@@ -300,6 +313,83 @@ def _dram_time(
     else:
         model.add(makespan * dram.read_bw_bits >= reads)
         model.add(makespan * dram.write_bw_bits >= writes)
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """A solver time limit: wall seconds, or deterministic time (reproducible)."""
+
+    amount: float
+    wall: bool
+
+    def apply(self, solver: cp_model.CpSolver) -> None:
+        if self.wall:
+            solver.parameters.max_time_in_seconds = max(self.amount, 0.05)
+        else:
+            solver.parameters.max_deterministic_time = max(self.amount, 0.05)
+
+
+def _complete_hint(
+    model: cp_model.CpModel, v: _Vars, start: NDArray[np.int32], seed: int, limit: _Limit
+) -> bool:
+    """Hint every variable with the model's schedule of ``start`` (a full, feasible warm start).
+
+    A copy of the model with the assignment fixed to ``start`` is solved first (timing only,
+    one worker); its solution becomes the hint, so the search begins with an incumbent.
+    """
+    fixed = model.clone()
+    for (g, c), lit in v.x.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(lit.index) == int(int(start[g]) == c))
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = 1
+    limit.apply(solver)
+    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = solver.response_proto.solution
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+    return True
+
+
+def _near_optimal(
+    problem: AllocationProblem,
+    data: ChunkData,
+    capacity: bool,
+    best: NDArray[np.int32],
+    bound: int,
+    seed: int,
+    settings: CpSettings,
+    limit: _Limit,
+) -> list[NDArray[np.int32]]:
+    """Up to ``pool_size`` other allocations whose model objective is at most ``bound``.
+
+    The model is a surrogate of the scheduler: allocations it ranks (nearly) equal can differ
+    in the real schedule, so the best few are all re-scored (Stream's WACO kept a Gurobi
+    solution pool for the same reason). Each is found by a feasibility solve that excludes the
+    allocations found before.
+    """
+    model, v = _build(problem, data, capacity, [])
+    model.clear_objective()
+    model.add(v.objective <= bound)
+    found: list[NDArray[np.int32]] = []
+    alloc = best
+    for _ in range(settings.pool_size):
+        lits = [v.x[(g, int(alloc[g]))] for g in range(len(data.candidates))]
+        model.add(sum(lits) <= len(lits) - 1)  # not this allocation again
+        solver = cp_model.CpSolver()
+        solver.parameters.random_seed = seed
+        solver.parameters.num_workers = 1
+        _Limit(limit.amount / settings.pool_size, limit.wall).apply(solver)
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        alloc = best.copy()
+        for (g, c), lit in v.x.items():
+            if solver.boolean_value(lit):
+                alloc[g] = c
+        found.append(alloc)
+    return found
 
 
 def _hint(model: cp_model.CpModel, v: _Vars, data: ChunkData, start: NDArray[np.int32]) -> None:
