@@ -127,6 +127,26 @@ def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
     return perms[np.sort(first)]
 
 
+@lru_cache(maxsize=256)
+def _perm_arrays(
+    labels: tuple[int, ...], ndims: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Loop dims, sizes and running products of every distinct order of the loops labelled
+    ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
+    arrays are read-only)."""
+    orders = unique_orders(labels)
+    lab = np.array(labels, dtype=np.int64)[orders] if labels else np.zeros((1, 0), np.int64)
+    perm_dim, perm_size = lab // 1000, lab % 1000
+    n_perm = perm_dim.shape[0]
+    onehot = perm_dim[:, :, None] == np.arange(ndims)[None, None, :]
+    steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
+    cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, ndims)), steps], axis=1), axis=1)
+    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
+    for arr in (perm_dim, perm_size, cum, total):
+        arr.flags.writeable = False
+    return perm_dim, perm_size, cum, total
+
+
 def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, ...]]) -> Nest:
     """The nest of ``layer`` on ``core`` with each operand's hierarchy given by ``levels``."""
     dims = layer.dim_names
@@ -136,14 +156,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     temporal = {d: math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) for d in dims}
     factors = lpfs(temporal)
     labels = tuple(index[d] * 1000 + f for d, f in factors)
-    orders = unique_orders(labels)
-    lab = np.array(labels, dtype=np.int64)[orders] if factors else np.zeros((1, 0), np.int64)
-    perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm = perm_dim.shape[0]
-    onehot = perm_dim[:, :, None] == np.arange(len(dims))[None, None, :]
-    steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
-    cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, len(dims))), steps], axis=1), axis=1)
-    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
+    perm_dim, perm_size, cum, total = _perm_arrays(labels, len(dims))
     out_dims = layer.operands["O"].dims
     reduction = np.array([d not in out_dims for d in dims])
     ops = tuple(
