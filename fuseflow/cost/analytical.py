@@ -23,6 +23,7 @@ from fuseflow.cost.traffic import (
     Activity,
     OperandLevels,
     activities,
+    distinct_candidates,
     double_buffered,
     operand_levels,
     words,
@@ -132,6 +133,7 @@ def _search(
     if not valid.any():
         return None
     levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
+    nest, levels, valid = distinct_candidates(nest, levels, valid)
     acts = activities(nest, levels, double_buffered(levels))
     return nest, levels, acts, valid
 

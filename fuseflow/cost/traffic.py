@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +101,55 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     top_r = period / total[rows, start_r]
     mac_st = total[np.arange(n_perm), nxt[:, 0]] if op.role != "O" else np.ones(n_perm)
     return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st, data_int)
+
+
+def distinct_candidates(
+    nest: Nest, levels: list[OperandLevels], valid: NDArray[np.bool_]
+) -> tuple[Nest, list[OperandLevels], NDArray[np.bool_]]:
+    """Keep the first of each group of loop orders whose per-level quantities are all equal.
+
+    Everything evaluated after this point is a function of those quantities, row by row, so a
+    dropped order costs exactly what the kept one does; the kept ones stay in their order, so
+    the first best order (the one picked) is the same as without this step."""
+    n_perm, n = nest.perm_dim.shape
+    rows = np.arange(n_perm)[:, None]
+    red_next = _next_true(nest.reduction[nest.perm_dim])
+    cols: list[NDArray] = [valid[:, None]]
+    for ol in levels:
+        cols += [ol.cuts, ol.data, ol.data_int, ol.data_bits, ol.period, ol.top_ir, ol.top_r]
+        cols += [ol.mac_stationary[:, None], red_next[rows, ol.cuts] < n]
+    key = np.concatenate([c.astype(np.float64) for c in cols], axis=1)
+    # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
+    weights = np.random.default_rng(4).random(key.shape[1])
+    _, first, inverse = np.unique(key @ weights, return_index=True, return_inverse=True)
+    if len(first) == n_perm:
+        return nest, levels, valid
+    bits = key.view(np.int64)
+    if not np.array_equal(bits, bits[first[inverse]]):
+        return nest, levels, valid
+    keep = np.sort(first)
+    sub = dataclasses.replace(
+        nest,
+        perm_dim=nest.perm_dim[keep],
+        perm_size=nest.perm_size[keep],
+        cum=nest.cum[keep],
+        total=nest.total[keep],
+    )
+    subs = [
+        dataclasses.replace(
+            ol,
+            cuts=ol.cuts[keep],
+            data=ol.data[keep],
+            data_bits=ol.data_bits[keep],
+            period=ol.period[keep],
+            top_ir=ol.top_ir[keep],
+            top_r=ol.top_r[keep],
+            mac_stationary=ol.mac_stationary[keep],
+            data_int=ol.data_int[keep],
+        )
+        for ol in levels
+    ]
+    return sub, subs, valid[keep]
 
 
 def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
