@@ -38,11 +38,8 @@ def allocate(
     }
     lvl = {op.role: 0 for op in nest.operands}
     valid: NDArray[np.bool_] = np.ones(n_perm, dtype=bool)
-    red_loop = nest.reduction[nest.perm_dim]  # (P, n)
     # red_after[p, i]: a reduction loop sits at a position >= i
-    red_after = np.concatenate(
-        [np.flip(np.cumsum(np.flip(red_loop, 1), 1), 1) > 0, np.zeros((n_perm, 1), bool)], axis=1
-    )
+    red_after = nest.marks(nest.reduction)[0] < n
     nodes = _nodes(nest, physical)
     pos = np.arange(n + 1)[None, :]
     reserve = _reserved(nest, physical)

@@ -48,10 +48,46 @@ class Nest:
     total: NDArray[np.float64]  # (P, n+1) product of all loops below position i
     reduction: NDArray[np.bool_]  # (ndims,) dims the output does not depend on
     operands: tuple[OperandNest, ...]
+    labels: tuple[int, ...] | None = None  # the loop labels, while every order is present
 
     @property
     def temporal_cycles(self) -> int:
         return int(np.prod(self.temporal))
+
+    def marks(self, mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(P, n+1) :func:`next_true` and :func:`after_last_true` of the loops whose dim is in
+        ``mask`` (memoised per loop set while the nest holds every order)."""
+        if self.labels is None:
+            marked = mask[self.perm_dim]
+            return next_true(marked), after_last_true(marked)
+        return _marks(self.labels, len(self.dims), tuple(mask.tolist()))
+
+
+def next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
+    n_perm, n = mask.shape
+    pos = np.where(mask, np.arange(n)[None, :], n)
+    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
+    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]
+
+
+def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(P, n+1): 1 + the largest position j < i where mask is true (0 if none)."""
+    n_perm, n = mask.shape
+    pos = np.where(mask, np.arange(1, n + 1)[None, :], 0)
+    acc = np.maximum.accumulate(pos, axis=1)
+    return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
+
+
+@lru_cache(maxsize=1024)
+def _marks(
+    labels: tuple[int, ...], ndims: int, mask: tuple[bool, ...]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    marked = np.array(mask, dtype=bool)[_perm_arrays(labels, ndims)[0]]
+    out = next_true(marked), after_last_true(marked)
+    for arr in out:
+        arr.flags.writeable = False
+    return out
 
 
 def spatial_factors(
@@ -166,7 +202,9 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     )
     spatial = tuple((d, round(f)) for d, f in sp_total.items() if f > 1)
     temporal_arr = np.array([temporal[d] for d in dims], dtype=np.int64)
-    return Nest(dims, spatial, temporal_arr, perm_dim, perm_size, cum, total, reduction, ops)
+    return Nest(
+        dims, spatial, temporal_arr, perm_dim, perm_size, cum, total, reduction, ops, labels
+    )
 
 
 def footprint(

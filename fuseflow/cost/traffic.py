@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,28 +58,11 @@ class OperandLevels:
     data_int: Arr  # (P, L) elements per instance under the integer spatial unrolling
 
 
-def _next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
-    n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(n)[None, :], n)
-    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
-    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]
-
-
-def _after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(P, n+1): 1 + the largest position j < i where mask is true (0 if none)."""
-    n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(1, n + 1)[None, :], 0)
-    acc = np.maximum.accumulate(pos, axis=1)
-    return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
-
-
 def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> OperandLevels:
     """Merge stationary (irrelevant) loops down and derive sizes and periods per level."""
     n_perm, n = nest.perm_dim.shape
     rows = np.arange(n_perm)[:, None]
-    rel = op.relevant[nest.perm_dim]
-    nxt = _next_true(rel)
+    nxt, after_rel = nest.marks(op.relevant)
     n_lv = cuts.shape[1]
     merged = nxt[rows, cuts]
     merged[:, -1] = n
@@ -88,19 +72,24 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     data_int = footprint(op, loops * op.cum_spatial_int[None, :, :])
     bits = np.full_like(data, float(op.bits))
     if op.role == "O":
-        red = nest.reduction[nest.perm_dim]
-        red_after = _next_true(red)[rows, merged] < n
+        red_after = nest.marks(nest.reduction)[0][rows, merged] < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
         bits = np.where(partial, op.bits, op.final_bits).astype(float)
     total = nest.total
     period = total[rows, merged]
     prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
-    start_ir = np.maximum(prev, _after_last_true(rel)[rows, merged])
-    start_r = np.maximum(prev, _after_last_true(~op.strict_r[nest.perm_dim])[rows, merged])
+    start_ir = np.maximum(prev, after_rel[rows, merged])
+    start_r = np.maximum(prev, nest.marks(~op.strict_r)[1][rows, merged])
     top_ir = period / total[rows, start_ir]
     top_r = period / total[rows, start_r]
     mac_st = total[np.arange(n_perm), nxt[:, 0]] if op.role != "O" else np.ones(n_perm)
     return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st, data_int)
+
+
+@lru_cache(maxsize=16)
+def _hash_weights(width: int) -> NDArray[np.float64]:
+    """Fixed pseudo-random weights projecting a candidate's quantities to one number."""
+    return np.random.default_rng(4).random(width)
 
 
 def distinct_candidates(
@@ -113,15 +102,16 @@ def distinct_candidates(
     the first best order (the one picked) is the same as without this step."""
     n_perm, n = nest.perm_dim.shape
     rows = np.arange(n_perm)[:, None]
-    red_next = _next_true(nest.reduction[nest.perm_dim])
+    red_next = nest.marks(nest.reduction)[0]
     cols: list[NDArray] = [valid[:, None]]
-    for ol in levels:
-        cols += [ol.cuts, ol.data, ol.data_int, ol.data_bits, ol.period, ol.top_ir, ol.top_r]
+    for ol in levels:  # the cut positions themselves only name the mapping
+        cols += [ol.data, ol.data_int, ol.data_bits, ol.period, ol.top_ir, ol.top_r]
         cols += [ol.mac_stationary[:, None], red_next[rows, ol.cuts] < n]
-    key = np.concatenate([c.astype(np.float64) for c in cols], axis=1)
+    key = np.concatenate(cols, axis=1, dtype=np.float64)
     # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
-    weights = np.random.default_rng(4).random(key.shape[1])
-    _, first, inverse = np.unique(key @ weights, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(
+        key @ _hash_weights(key.shape[1]), return_index=True, return_inverse=True
+    )
     if len(first) == n_perm:
         return nest, levels, valid
     bits = key.view(np.int64)
@@ -134,6 +124,7 @@ def distinct_candidates(
         perm_size=nest.perm_size[keep],
         cum=nest.cum[keep],
         total=nest.total[keep],
+        labels=None,
     )
     subs = [
         dataclasses.replace(
@@ -243,7 +234,7 @@ def _psum(nest: Nest, ol: OperandLevels, lv: int) -> NDArray[np.bool_]:
     """Whether data above level ``lv`` (from position ``cuts[lv]``) still gets reduced."""
     n_perm, n = nest.perm_dim.shape
     start = ol.cuts[:, lv] if lv >= 0 else np.zeros(n_perm, np.int64)
-    red = _next_true(nest.reduction[nest.perm_dim])[np.arange(n_perm), start] < n
+    red = nest.marks(nest.reduction)[0][np.arange(n_perm), start] < n
     return red | ol.op.red_spatial_above[lv + 1]
 
 
