@@ -33,6 +33,7 @@ class OperandNest:
     red_spatial_above: NDArray[np.bool_]  # (L+1,) a reduction loop is unrolled above level l
     cum_spatial_int: NDArray[np.float64]  # as cum_spatial with integer factors (for timing)
     boost_int: NDArray[np.float64]
+    int_spatial: bool  # cum_spatial_int equals cum_spatial (every spatial factor whole)
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,16 @@ def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
     n = len(pattern)
     if n == 0:
         return np.zeros((1, 0), dtype=np.int64)
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
     if len(set(pattern)) == n:
-        return perms
-    _, first = np.unique(np.array(pattern)[perms], axis=0, return_index=True)
-    return perms[np.sort(first)]
+        return np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+    seen: set[tuple[int, ...]] = set()
+    kept: list[tuple[int, ...]] = []
+    for perm in itertools.permutations(range(n)):  # lexicographic: the first of each is kept
+        seq = tuple(pattern[i] for i in perm)
+        if seq not in seen:
+            seen.add(seq)
+            kept.append(perm)
+    return np.array(kept, dtype=np.int64)
 
 
 @lru_cache(maxsize=256)
@@ -302,9 +308,12 @@ def _operand_nest(
     red_above = np.array(
         [bool(np.any((group[lv + 1 :] > 1) & reduction[None, :])) for lv in range(n_lv + 1)]
     )
+    boost = _boost(axes, cum_spatial)
+    whole = bool(np.array_equal(cum_int, cum_spatial))
+    boost_int = boost if whole else _boost(axes, cum_int)
     return OperandNest(
         role, axes, relevant, strict, bits, operand.precision_bits, levels,
-        cum_spatial, units, _boost(axes, cum_spatial), red_above, cum_int, _boost(axes, cum_int),
+        cum_spatial, units, boost, red_above, cum_int, boost_int, whole,
     )  # fmt: skip
 
 

@@ -61,29 +61,32 @@ class OperandLevels:
 def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> OperandLevels:
     """Merge stationary (irrelevant) loops down and derive sizes and periods per level."""
     n_perm, n = nest.perm_dim.shape
-    rows = np.arange(n_perm)[:, None]
+    base = np.arange(n_perm)[:, None] * (n + 1)  # row offsets into flattened (P, n+1) arrays
     nxt, after_rel = nest.marks(op.relevant)
     n_lv = cuts.shape[1]
-    merged = nxt[rows, cuts]
+    merged = nxt.take(base + cuts)
     merged[:, -1] = n
     merged = np.maximum.accumulate(merged, axis=1)
-    loops = nest.cum[rows, merged]  # (P, L, dims)
+    at = base + merged
+    loops = nest.cum.reshape(-1, nest.cum.shape[2])[at]  # (P, L, dims)
     data = footprint(op, loops * op.cum_spatial[None, :, :])
-    data_int = footprint(op, loops * op.cum_spatial_int[None, :, :])
-    bits = np.full_like(data, float(op.bits))
+    scaled_int = None if op.int_spatial else loops * op.cum_spatial_int[None, :, :]
+    data_int = data if scaled_int is None else footprint(op, scaled_int)
     if op.role == "O":
-        red_after = nest.marks(nest.reduction)[0][rows, merged] < n
+        red_after = nest.marks(nest.reduction)[0].take(at) < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
-        bits = np.where(partial, op.bits, op.final_bits).astype(float)
+        data_bits = data * np.where(partial, op.bits, op.final_bits).astype(float)
+    else:
+        data_bits = data * float(op.bits)
     total = nest.total
-    period = total[rows, merged]
+    period = total.take(at)
     prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
-    start_ir = np.maximum(prev, after_rel[rows, merged])
-    start_r = np.maximum(prev, nest.marks(~op.strict_r)[1][rows, merged])
-    top_ir = period / total[rows, start_ir]
-    top_r = period / total[rows, start_r]
-    mac_st = total[np.arange(n_perm), nxt[:, 0]] if op.role != "O" else np.ones(n_perm)
-    return OperandLevels(op, merged, data, data * bits, period, top_ir, top_r, mac_st, data_int)
+    start_ir = np.maximum(prev, after_rel.take(at))
+    start_r = np.maximum(prev, nest.marks(~op.strict_r)[1].take(at))
+    top_ir = period / total.take(base + start_ir)
+    top_r = period / total.take(base + start_r)
+    mac_st = total.take(base[:, 0] + nxt[:, 0]) if op.role != "O" else np.ones(n_perm)
+    return OperandLevels(op, merged, data, data_bits, period, top_ir, top_r, mac_st, data_int)
 
 
 @lru_cache(maxsize=16)
@@ -170,57 +173,57 @@ def activities(
     """Every transfer between adjacent levels (and into the array) of every operand."""
     out: list[Activity] = []
     total = nest.total[:, -1]
+    n_perm, n = nest.perm_dim.shape
+    ones = np.ones(n_perm)
+    red_next = nest.marks(nest.reduction)[0]
     for ol in levels:
         op, n_lv = ol.op, len(ol.op.levels)
         is_o = op.role == "O"
-        n_perm = total.shape[0]
-        ones = np.ones(n_perm)
+        first_bits = ol.data_int[:, 0] * ol.data_bits[:, 0] / ol.data[:, 0]
+        psum = _psums(ol, red_next, n) if is_o else []
         for lv in range(n_lv):
-            below = ol.data[:, lv - 1] if lv else ones
-            low_amount = below * op.boost[lv]
+            low_amount = (ol.data[:, lv - 1] if lv else ones) * op.boost[lv]
             low_int = (ol.data_int[:, lv - 1] if lv else ones) * op.boost_int[lv]
             high, high_int = ol.data[:, lv], ol.data_int[:, lv]
             low_period = ol.period[:, lv - 1] if lv else ones if is_o else ol.mac_stationary
-            low_db = db[(op.role, lv - 1)] if lv else np.zeros(n_perm, bool)
-            low_topir = ol.top_ir[:, lv - 1] if lv else ones
-            low_window = np.where(low_db, low_period, np.floor(low_period / low_topir))
-            high_window = np.where(
-                db[(op.role, lv)], ol.period[:, lv], np.floor(ol.period[:, lv] / ol.top_ir[:, lv])
-            )
+            hper = ol.period[:, lv]
+            if lv:
+                low_window = np.where(
+                    db[(op.role, lv - 1)], low_period, np.floor(low_period / ol.top_ir[:, lv - 1])
+                )
+            else:
+                low_window = np.floor(low_period)
+            high_window = np.where(db[(op.role, lv)], hper, np.floor(hper / ol.top_ir[:, lv]))
             top = lv == n_lv - 1
             spec: list[tuple[str, Arr, Arr, Arr, Arr, Arr]] = []
-            pbits = ones * op.bits
             if not is_o:
+                pbits = ones * op.bits
                 spec.append(("tl", low_amount, low_int, pbits, low_period, low_window))
                 if not top:
-                    spec.append(("fh", high, high_int, pbits, ol.period[:, lv], high_window))
+                    spec.append(("fh", high, high_int, pbits, hper, high_window))
             else:
-                psum_here = _psum(nest, ol, lv - 1)
-                psum_next = _psum(nest, ol, lv) if not top else np.zeros(n_perm, bool)
+                psum_here = psum[lv]
                 wbits = np.where(psum_here, op.bits, op.final_bits).astype(float)
                 spec.append(("fl", low_amount, low_int, wbits, low_period, low_window))
                 spec.append(
-                    (
-                        "tl",
-                        low_amount * psum_here,
-                        low_int * psum_here,
-                        wbits,
-                        low_period,
-                        low_window,
-                    )
-                )
+                    ("tl", low_amount * psum_here, low_int * psum_here, wbits, low_period,
+                     low_window)
+                )  # fmt: skip
                 if not top:
+                    psum_next = psum[lv + 1]
                     hbits = np.where(psum_next, op.bits, op.final_bits).astype(float)
-                    hper = ol.period[:, lv]
                     spec.append(("th", high, high_int, hbits, hper, high_window))
                     spec.append(
                         ("fh", high * psum_next, high_int * psum_next, hbits, hper, high_window)
                     )
             mem = op.levels[lv]
-            first_bits = ol.data_int[:, 0] * ol.data_bits[:, 0] / ol.data[:, 0]
+            periods: dict[int, Arr] = {}
             for direction, amount, amount_int, bits, period, window in spec:
                 bw = mem.read_bw_bits if direction in READS else mem.write_bw_bits
-                count = np.where(amount > 0, np.floor(total / period + 1e-9), 0.0)
+                per = periods.get(id(period))
+                if per is None:
+                    per = periods[id(period)] = np.floor(total / period + 1e-9)
+                count = np.where(amount > 0, per, 0.0)
                 real = np.ceil(amount_int * bits / bw - 1e-9)
                 act = Activity(
                     op.role, lv, mem, direction, amount, bits, period, count, real, window,
@@ -230,12 +233,14 @@ def activities(
     return out
 
 
-def _psum(nest: Nest, ol: OperandLevels, lv: int) -> NDArray[np.bool_]:
-    """Whether data above level ``lv`` (from position ``cuts[lv]``) still gets reduced."""
-    n_perm, n = nest.perm_dim.shape
-    start = ol.cuts[:, lv] if lv >= 0 else np.zeros(n_perm, np.int64)
-    red = nest.marks(nest.reduction)[0][np.arange(n_perm), start] < n
-    return red | ol.op.red_spatial_above[lv + 1]
+def _psums(ol: OperandLevels, red_next: NDArray[np.int64], n: int) -> list[NDArray[np.bool_]]:
+    """Per level l - 1 (l = 0 .. L-1): whether data above it (from position ``cuts[l - 1]``,
+    0 below the lowest level) still gets reduced."""
+    n_perm = red_next.shape[0]
+    starts = np.concatenate([np.zeros((n_perm, 1), np.int64), ol.cuts[:, :-1]], axis=1)
+    red = np.take_along_axis(red_next, starts, axis=1) < n
+    spatial = ol.op.red_spatial_above
+    return [red[:, lv] | spatial[lv] for lv in range(red.shape[1])]
 
 
 def words(act: Activity, units: float) -> Arr:
