@@ -15,8 +15,8 @@ def level_bits(
 ) -> NDArray:
     """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
     (``last_only``: only i = n, all loops, as (P, 1))."""
-    cum = nest.cum[:, -1:] if last_only else nest.cum
-    elems = footprint(op, cum, op.cum_spatial[lv])
+    per_set = footprint(op, nest.set_cum, op.cum_spatial[lv])
+    elems = per_set.take(nest.loop_set[:, -1:] if last_only else nest.loop_set)
     if op.role != "O":
         return elems * op.bits
     return elems * np.where(o_partial[:, None], op.bits, op.final_bits)

@@ -46,6 +46,8 @@ class Nest:
     perm_dim: NDArray[np.int64]  # (P, n) dim index of each loop, innermost first
     perm_size: NDArray[np.int64]  # (P, n) loop size
     cum: NDArray[np.float64]  # (P, n+1, ndims) product of each dim's loops below position i
+    loop_set: NDArray[np.int64]  # (P, n+1) which set of loops sits below position i
+    set_cum: NDArray[np.float64]  # (S, ndims) cum of each loop set (equal to every cum row of it)
     total: NDArray[np.float64]  # (P, n+1) product of all loops below position i
     reduction: NDArray[np.bool_]  # (ndims,) dims the output does not depend on
     operands: tuple[OperandNest, ...]
@@ -157,22 +159,18 @@ def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
     n = len(pattern)
     if n == 0:
         return np.zeros((1, 0), dtype=np.int64)
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
     if len(set(pattern)) == n:
-        return np.array(list(itertools.permutations(range(n))), dtype=np.int64)
-    seen: set[tuple[int, ...]] = set()
-    kept: list[tuple[int, ...]] = []
-    for perm in itertools.permutations(range(n)):  # lexicographic: the first of each is kept
-        seq = tuple(pattern[i] for i in perm)
-        if seq not in seen:
-            seen.add(seq)
-            kept.append(perm)
-    return np.array(kept, dtype=np.int64)
+        return perms
+    # each label sequence as one integer (base n digits); permutations come in lexicographic
+    # order, so the first index of each code is the first permutation giving that sequence
+    codes = np.array(pattern, dtype=np.int64)[perms] @ (n ** np.arange(n, dtype=np.int64))
+    _, first = np.unique(codes, return_index=True)
+    return perms[np.sort(first)]
 
 
 @lru_cache(maxsize=256)
-def _perm_arrays(
-    labels: tuple[int, ...], ndims: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
     """Loop dims, sizes and running products of every distinct order of the loops labelled
     ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
     arrays are read-only)."""
@@ -184,9 +182,17 @@ def _perm_arrays(
     steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
     cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, ndims)), steps], axis=1), axis=1)
     total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
-    for arr in (perm_dim, perm_size, cum, total):
+    # the loops below a position, as a bit set of label indices: footprints depend on it only
+    # (products of whole loop sizes are exact, so every cum row of a set is the same)
+    bits = np.cumsum(np.left_shift(1, orders), axis=1) if labels else np.zeros((1, 0), np.int64)
+    members = np.concatenate([np.zeros((n_perm, 1), np.int64), bits], axis=1)
+    _, first, loop_set = np.unique(members, return_index=True, return_inverse=True)
+    loop_set = loop_set.reshape(members.shape).astype(np.int64)
+    set_cum = cum.reshape(-1, ndims)[first]
+    out = perm_dim, perm_size, cum, total, loop_set, set_cum
+    for arr in out:
         arr.flags.writeable = False
-    return perm_dim, perm_size, cum, total
+    return out
 
 
 def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, ...]]) -> Nest:
@@ -198,7 +204,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     temporal = {d: math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) for d in dims}
     factors = lpfs(temporal)
     labels = tuple(index[d] * 1000 + f for d, f in factors)
-    perm_dim, perm_size, cum, total = _perm_arrays(labels, len(dims))
+    perm_dim, perm_size, cum, total, loop_set, set_cum = _perm_arrays(labels, len(dims))
     out_dims = layer.operands["O"].dims
     reduction = np.array([d not in out_dims for d in dims])
     ops = tuple(
@@ -209,8 +215,9 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     spatial = tuple((d, round(f)) for d, f in sp_total.items() if f > 1)
     temporal_arr = np.array([temporal[d] for d in dims], dtype=np.int64)
     return Nest(
-        dims, spatial, temporal_arr, perm_dim, perm_size, cum, total, reduction, ops, labels
-    )
+        dims, spatial, temporal_arr, perm_dim, perm_size, cum, loop_set, set_cum, total,
+        reduction, ops, labels,
+    )  # fmt: skip
 
 
 def footprint(

@@ -68,10 +68,12 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     merged[:, -1] = n
     merged = np.maximum.accumulate(merged, axis=1)
     at = base + merged
-    loops = nest.cum.reshape(-1, nest.cum.shape[2])[at]  # (P, L, dims)
-    data = footprint(op, loops * op.cum_spatial[None, :, :])
+    # footprints per (loop set, level), then picked for each order's set at each level
+    where = nest.loop_set.take(at) * n_lv + np.arange(n_lv)
+    loops = nest.set_cum[:, None, :]
+    data = footprint(op, loops * op.cum_spatial[None, :, :]).take(where)
     scaled_int = None if op.int_spatial else loops * op.cum_spatial_int[None, :, :]
-    data_int = data if scaled_int is None else footprint(op, scaled_int)
+    data_int = data if scaled_int is None else footprint(op, scaled_int).take(where)
     if op.role == "O":
         red_after = nest.marks(nest.reduction)[0].take(at) < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
@@ -126,6 +128,7 @@ def distinct_candidates(
         perm_dim=nest.perm_dim[keep],
         perm_size=nest.perm_size[keep],
         cum=nest.cum[keep],
+        loop_set=nest.loop_set[keep],
         total=nest.total[keep],
         labels=None,
     )
