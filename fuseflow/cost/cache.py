@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,33 @@ class CostCache:
             return
         try:
             with os.fdopen(fd, "w") as f:
-                json.dump(asdict(result), f)
+                f.write(json.dumps(result_to_dict(result)))
             os.replace(tmp, path)
         except OSError:  # e.g. a full disk: leave no partial file, keep the result
             Path(tmp).unlink(missing_ok=True)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def result_to_dict(r: CostResult) -> dict[str, Any]:
+    """``dataclasses.asdict(r)`` (same keys, order and values), without its deep copying."""
+    m = r.mapping
+    mapping = None
+    if m is not None:
+        mapping = {
+            "spatial": m.spatial,
+            "loop_order": m.loop_order,
+            "levels": [
+                {"operand": lv.operand, "level": lv.level, "loops": lv.loops} for lv in m.levels
+            ],
+        }
+    out: dict[str, Any] = {k: getattr(r, k) for k in _FIELDS}
+    out["memory_energy"] = [
+        {"operand": p.operand, "level": p.level, "energy_pj": p.energy_pj} for p in r.memory_energy
+    ]
+    out["mapping"] = mapping
+    return out
 
 
 def result_from_dict(d: dict[str, Any]) -> CostResult:
@@ -131,3 +151,4 @@ _SCALARS = (
     "dram_bw_bits",
     "dram_energy_pj",
 )
+_FIELDS = tuple(f.name for f in fields(CostResult))

@@ -93,8 +93,15 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
 
 @lru_cache(maxsize=16)
 def _hash_weights(width: int) -> NDArray[np.float64]:
-    """Fixed pseudo-random weights projecting a candidate's quantities to one number."""
-    return np.random.default_rng(4).random(width)
+    """Fixed weights projecting a candidate's quantities to one number: the fractional parts
+    of square roots of distinct primes (no rational relation between them)."""
+    primes: list[int] = []
+    k = 2
+    while len(primes) < width:
+        if all(k % p for p in primes if p * p <= k):
+            primes.append(k)
+        k += 1
+    return np.sqrt(np.array(primes, dtype=np.float64)) % 1.0 + 0.5
 
 
 def distinct_candidates(

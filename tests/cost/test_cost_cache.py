@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing as mp
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from fuseflow.cost import build
 from fuseflow.cost.analytical import layer_cost
 from fuseflow.cost.build import cost_pairs, open_cache
-from fuseflow.cost.cache import ENV_VAR, CostCache, default_cache_dir
+from fuseflow.cost.cache import ENV_VAR, CostCache, default_cache_dir, result_to_dict
 from fuseflow.cost.result import CostResult
 from fuseflow.hardware.model import Core, Dram
 from fuseflow.workload.layer import Layer
@@ -39,6 +40,15 @@ def test_hit_returns_the_same_result(tmp_path: Path) -> None:
     assert fn.calls == 1
     assert again == first
     assert len(list(tmp_path.rglob("*.json"))) == 1
+
+
+def test_stored_dict_is_dataclasses_asdict() -> None:
+    """The cache file's content keeps the layout of ``dataclasses.asdict`` (old files stay
+    readable and byte-identical), with and without a mapping."""
+    r = layer_cost(conv(k=8, c=8, oy=6, ox=6, fy=3, fx=3), tpu_like(), dram=DRAM)
+    assert r.mapping is not None
+    for res in (r, dataclasses.replace(r, mapping=None)):
+        assert json.dumps(result_to_dict(res)) == json.dumps(dataclasses.asdict(res))
 
 
 def test_same_content_is_costed_once(tmp_path: Path) -> None:
