@@ -287,11 +287,10 @@ def _capacity(
             )
             continue
         for c, cap in enumerate(caps):
-            terms = [
-                v.used[(w, c)] * int(graph.weight_bits[w]) for w in weights if (w, c) in v.used
-            ]
-            if terms:
-                model.add(sum(terms) <= cap)
+            # a weight larger than the memory is streamed from DRAM by its CNs, never held
+            held = [w for w in weights if (w, c) in v.used and int(graph.weight_bits[w]) <= cap]
+            if held:
+                model.add(sum(v.used[(w, c)] * int(graph.weight_bits[w]) for w in held) <= cap)
 
 
 def _weight_capacity(core: Any) -> int:

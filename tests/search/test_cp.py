@@ -5,7 +5,7 @@ import pytest
 from alloc_instances import Spec, brute_force, build, check_rescored, evaluator_factory
 
 from fuseflow.search.api import search_allocation
-from fuseflow.search.cp import CpSettings
+from fuseflow.search.cp import CpSettings, solve_cp
 from fuseflow.search.problem import Budget, make_problem
 
 SPEC = Spec(
@@ -53,3 +53,32 @@ def test_cp_is_deterministic() -> None:
     )
     assert np.array_equal(a.allocation, b.allocation)
     assert a.history == b.history
+
+
+def _capacity_spec(capacity_bits: int) -> Spec:
+    # three layers, one group each, three equal cores; every weight tensor is 512 bits
+    return Spec(
+        tiles=(2, 2, 2),
+        n_cores=3,
+        latency=((10, 10, 10),) * 3,
+        energy=((1.0, 1.0, 1.0),) * 3,
+        allowed=((0, 1, 2),) * 3,
+        weight_capacity_bits=capacity_bits,
+    )
+
+
+def test_cp_keeps_held_weights_within_each_core_memory() -> None:
+    problem = make_problem(*build(_capacity_spec(512)), "energy")  # one weight per core
+    start = np.zeros(problem.graph.n_groups, dtype=np.int32)  # all on core 0: over capacity
+    out = solve_cp(problem, start, 0, None, CpSettings(deterministic_seconds=1.0))
+    assert out.allocation is not None
+    assert sorted(out.allocation.tolist()) == [0, 1, 2]
+    assert not any("capacities" in n for n in out.notes)
+
+
+def test_cp_weights_larger_than_a_memory_are_streamed_not_infeasible() -> None:
+    problem = make_problem(*build(_capacity_spec(256)), "energy")
+    start = np.zeros(problem.graph.n_groups, dtype=np.int32)
+    out = solve_cp(problem, start, 0, None, CpSettings(deterministic_seconds=1.0))
+    assert out.allocation is not None
+    assert not any("capacities" in n for n in out.notes)
