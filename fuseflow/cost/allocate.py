@@ -11,15 +11,30 @@ from fuseflow.workload.layer import Role
 
 
 def level_bits(
-    nest: Nest, op: OperandNest, lv: int, o_partial: NDArray[np.bool_], *, last_only: bool = False
+    nest: Nest,
+    op: OperandNest,
+    lv: int,
+    o_partial: NDArray[np.bool_] | None,
+    *,
+    last_only: bool = False,
 ) -> NDArray:
     """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
-    (``last_only``: only i = n, all loops, as (P, 1))."""
+    (``last_only``: only i = n, all loops, as (P, 1)); ``o_partial`` (outputs only): which
+    orders still reduce above the level."""
     per_set = footprint(op, nest.set_cum, op.cum_spatial[lv])
     elems = per_set.take(nest.loop_set[:, -1:] if last_only else nest.loop_set)
-    if op.role != "O":
+    if o_partial is None:
         return elems * op.bits
     return elems * np.where(o_partial[:, None], op.bits, op.final_bits)
+
+
+def _top_bits(nest: Nest, op: OperandNest, o_partial: NDArray[np.bool_] | None) -> NDArray:
+    """Bits of the whole tile at the operand's top level, per order (the same loops for all)."""
+    whole = nest.set_cum[nest.loop_set[:1, -1]]
+    elems = footprint(op, whole, op.cum_spatial[-1])[0]
+    if o_partial is None:
+        return elems * op.bits
+    return elems * np.where(o_partial, op.bits, op.final_bits)
 
 
 def allocate(
@@ -40,16 +55,31 @@ def allocate(
     valid: NDArray[np.bool_] = np.ones(n_perm, dtype=bool)
     # red_after[p, i]: a reduction loop sits at a position >= i
     red_after = nest.marks(nest.reduction)[0] < n
+    base = np.arange(n_perm) * (n + 1)
     nodes = _nodes(nest, physical)
     pos = np.arange(n + 1)[None, :]
     reserve = _reserved(nest, physical)
     for mem, ops in nodes:
+        partials = [
+            red_after.take(base + cur[op.role]) | op.red_spatial_above[lvl[op.role]]
+            if op.role == "O"
+            else None
+            for op in ops
+        ]
+        if all(lvl[op.role] == len(op.levels) - 1 for op in ops):
+            # the top level of all its operands: each keeps every remaining loop, if they fit
+            need = sum(_top_bits(nest, op, pt) for op, pt in zip(ops, partials, strict=True))
+            fits = np.broadcast_to(need <= float(mem.size_bits), (n_perm,))
+            valid &= fits
+            for op in ops:
+                cuts[op.role][:, lvl[op.role]] = n
+                cur[op.role] = np.full(n_perm, n, dtype=np.int64)
+                lvl[op.role] += 1
+            continue
         sizes, accesses, columns = [], [], []
-        for op in ops:
+        for op, partial in zip(ops, partials, strict=True):
             lv = lvl[op.role]
-            top = lv == len(op.levels) - 1
-            partial = red_after[np.arange(n_perm), cur[op.role]] | op.red_spatial_above[lv]
-            if top:  # the top level takes every remaining loop
+            if lv == len(op.levels) - 1:  # the top level takes every remaining loop
                 sizes.append(level_bits(nest, op, lv, partial, last_only=True))
                 accesses.append(np.zeros((n_perm, 1)))
                 columns.append(np.array([n]))
@@ -90,7 +120,7 @@ def _fits_above(
     nest: Nest,
     op: OperandNest,
     lv: int,
-    partial: NDArray[np.bool_],
+    partial: NDArray[np.bool_] | None,
     reserve: dict[int, list[tuple[Role, NDArray[np.float64]]]],
 ) -> NDArray[np.bool_]:
     """(P, n+1): whether keeping the loops below position i at level ``lv`` still leaves the
