@@ -117,9 +117,13 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=2160)
     ap.add_argument("--width", type=int, default=3840)
     ap.add_argument("--repeat", type=int, default=20, help="ResNet-18 schedules (best shown)")
-    ap.add_argument("--lookahead", type=int, default=None, help="ScheduleOptions.lookahead")
+    ap.add_argument("--lookahead", help="ScheduleOptions.lookahead: a number or 'none'")
     args = ap.parse_args()
-    options = ScheduleOptions(lookahead=args.lookahead)
+    options = ScheduleOptions()
+    if args.lookahead is not None:
+        k = None if args.lookahead.lower() == "none" else int(args.lookahead)
+        options = ScheduleOptions(lookahead=k)
+    print(f"options: {options}")
     examples(args.repeat, options)
     fsrcnn(args.columns, args.height, args.width, options)
 

@@ -35,16 +35,18 @@ class ScheduleOptions:
     ``prefetch_weights``: fetch every weight into its core before the first CN (as far as
     memory allows without evicting). ``broadcast``: a tensor already travelling over a superset
     of a route from the same source is received without a second reservation.
-    ``lookahead``: None (default, as Stream) moves the operands of a CN into its core's memory
-    as early as data, room and links allow; k >= 1 waits until the k-th previous CN of that
-    core has started (1 = double buffering, a DMA engine that runs one CN ahead).
-    ``prefetch_weights`` ignores it.
+    ``lookahead``: operands of a CN start moving into its core's memory once the k-th previous
+    CN of that core has started (a DMA queue k CNs deep; 1 = double buffering). None moves
+    them as early as data, room and links allow (Stream's behaviour); on the shipped ResNet-18
+    examples k = 16 gives the same schedule and k = 8 is within 1.2 %, but None makes each
+    memory check walk back to cycle 0, which grows quadratically on 100k+ CN graphs whose
+    memories fill up. ``prefetch_weights`` ignores it.
     """
 
     order: Literal["depth_first", "latency_first"] | None = None
     prefetch_weights: bool = False
     broadcast: bool = True
-    lookahead: int | None = None
+    lookahead: int | None = 8
 
 
 def schedule(
