@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -13,11 +11,15 @@ from fuseflow.search.cp import CpSettings, solve_cp
 from fuseflow.search.evaluate import EvaluatorFactory, ScoreCache, scheduler_evaluator
 from fuseflow.search.ga import GaSettings, run_ga
 from fuseflow.search.local import polish
-from fuseflow.search.problem import AllocationProblem, Budget, BudgetClock, SearchResult
+from fuseflow.search.problem import (
+    ALGORITHMS,
+    AllocationProblem,
+    Budget,
+    BudgetClock,
+    SearchResult,
+)
 from fuseflow.search.track import Progress, Tracker, progress_bar
 
-Algorithm = Literal["greedy", "ga", "cp"]
-ALGORITHMS: tuple[Algorithm, ...] = ("greedy", "ga", "cp")
 DEFAULT_BUDGET = Budget(evaluations=500)
 DEFAULT_CP = CpSettings()
 

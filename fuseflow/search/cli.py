@@ -11,8 +11,7 @@ from numpy.typing import NDArray
 
 from fuseflow.cost.table import CostTable
 from fuseflow.hardware.model import Accelerator
-from fuseflow.search.api import ALGORITHMS, search_allocation
-from fuseflow.search.problem import OBJECTIVES, Budget, SearchResult, make_problem
+from fuseflow.search.problem import ALGORITHMS, OBJECTIVES, Budget, SearchResult, make_problem
 from fuseflow.tiling.graph import CNGraph
 
 
@@ -62,6 +61,10 @@ def allocate_from_args(
     progress: bool = False,
 ) -> tuple[NDArray[np.int32], SearchResult]:
     """Run the search the flags ask for; write search.json (and the front) into ``out_dir``."""
+    # The search stack (pymoo, OR-Tools) loads only when a search runs: every other command
+    # starts without it.
+    from fuseflow.search.api import search_allocation
+
     problem = make_problem(graph, costs, acc, args.objective)
     result = search_allocation(
         problem,

@@ -16,6 +16,9 @@ from fuseflow.errors import InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.tiling.graph import CNGraph
 
+Algorithm = Literal["greedy", "ga", "cp"]
+ALGORITHMS: tuple[Algorithm, ...] = ("greedy", "ga", "cp")
+
 Objective = Literal["latency", "energy", "edp"]
 OBJECTIVES: tuple[Objective, ...] = ("latency", "energy", "edp")
 
