@@ -110,7 +110,7 @@ def _reserved(
     for op in nest.operands:
         top = op.levels[-1]
         if any(m is top for m in physical) and top.name != "dram":
-            whole = nest.cum[:1, n] * op.cum_spatial[-1][None, :]  # the same for every order
+            whole = nest.set_cum[nest.loop_set[:1, n]] * op.cum_spatial[-1][None, :]
             bits = footprint(op, whole) * op.final_bits
             out.setdefault(id(top), []).append((op.role, bits))
     return out

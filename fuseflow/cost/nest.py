@@ -45,9 +45,8 @@ class Nest:
     temporal: NDArray[np.int64]  # (ndims,) temporal iterations per dim (ceil-based)
     perm_dim: NDArray[np.int64]  # (P, n) dim index of each loop, innermost first
     perm_size: NDArray[np.int64]  # (P, n) loop size
-    cum: NDArray[np.float64]  # (P, n+1, ndims) product of each dim's loops below position i
     loop_set: NDArray[np.int64]  # (P, n+1) which set of loops sits below position i
-    set_cum: NDArray[np.float64]  # (S, ndims) cum of each loop set (equal to every cum row of it)
+    set_cum: NDArray[np.float64]  # (S, ndims) product of each dim's loops in each loop set
     total: NDArray[np.float64]  # (P, n+1) product of all loops below position i
     reduction: NDArray[np.bool_]  # (ndims,) dims the output does not depend on
     operands: tuple[OperandNest, ...]
@@ -175,21 +174,21 @@ def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
     ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
     arrays are read-only)."""
     orders = unique_orders(labels)
-    lab = np.array(labels, dtype=np.int64)[orders] if labels else np.zeros((1, 0), np.int64)
+    lab_all = np.array(labels, dtype=np.int64).reshape(-1)
+    lab = lab_all[orders] if labels else np.zeros((1, 0), np.int64)
     perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm = perm_dim.shape[0]
-    onehot = perm_dim[:, :, None] == np.arange(ndims)[None, None, :]
-    steps = np.where(onehot, perm_size[:, :, None].astype(float), 1.0)
-    cum = np.cumprod(np.concatenate([np.ones((n_perm, 1, ndims)), steps], axis=1), axis=1)
+    n_perm, n = perm_dim.shape
     total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
     # the loops below a position, as a bit set of label indices: footprints depend on it only
-    # (products of whole loop sizes are exact, so every cum row of a set is the same)
     bits = np.cumsum(np.left_shift(1, orders), axis=1) if labels else np.zeros((1, 0), np.int64)
     members = np.concatenate([np.zeros((n_perm, 1), np.int64), bits], axis=1)
-    _, first, loop_set = np.unique(members, return_index=True, return_inverse=True)
+    sets, loop_set = np.unique(members, return_inverse=True)
     loop_set = loop_set.reshape(members.shape).astype(np.int64)
-    set_cum = cum.reshape(-1, ndims)[first]
-    out = perm_dim, perm_size, cum, total, loop_set, set_cum
+    inside = (sets[:, None] >> np.arange(n)[None, :]) & 1 == 1  # (S, n)
+    of_dim = (lab_all // 1000)[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
+    steps = np.where(inside[:, :, None] & of_dim[None], (lab_all % 1000)[None, :, None], 1)
+    set_cum = np.prod(steps, axis=1).astype(np.float64)  # whole numbers: exact in any order
+    out = perm_dim, perm_size, total, loop_set, set_cum
     for arr in out:
         arr.flags.writeable = False
     return out
@@ -204,7 +203,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     temporal = {d: math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) for d in dims}
     factors = lpfs(temporal)
     labels = tuple(index[d] * 1000 + f for d, f in factors)
-    perm_dim, perm_size, cum, total, loop_set, set_cum = _perm_arrays(labels, len(dims))
+    perm_dim, perm_size, total, loop_set, set_cum = _perm_arrays(labels, len(dims))
     out_dims = layer.operands["O"].dims
     reduction = np.array([d not in out_dims for d in dims])
     ops = tuple(
@@ -215,7 +214,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     spatial = tuple((d, round(f)) for d, f in sp_total.items() if f > 1)
     temporal_arr = np.array([temporal[d] for d in dims], dtype=np.int64)
     return Nest(
-        dims, spatial, temporal_arr, perm_dim, perm_size, cum, loop_set, set_cum, total,
+        dims, spatial, temporal_arr, perm_dim, perm_size, loop_set, set_cum, total,
         reduction, ops, labels,
     )  # fmt: skip
 

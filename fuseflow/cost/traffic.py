@@ -134,7 +134,6 @@ def distinct_candidates(
         nest,
         perm_dim=nest.perm_dim[keep],
         perm_size=nest.perm_size[keep],
-        cum=nest.cum[keep],
         loop_set=nest.loop_set[keep],
         total=nest.total[keep],
         labels=None,
