@@ -113,23 +113,21 @@ def distinct_candidates(
     dropped order costs exactly what the kept one does; the kept ones stay in their order, so
     the first best order (the one picked) is the same as without this step."""
     n_perm, n = nest.perm_dim.shape
-    rows = np.arange(n_perm)[:, None]
+    base = np.arange(n_perm)[:, None] * (n + 1)
     red_next = nest.marks(nest.reduction)[0]
     cols: list[NDArray] = [valid[:, None]]
     for ol in levels:  # the cut positions themselves only name the mapping
-        cols += [ol.data, ol.data_int, ol.data_bits, ol.period, ol.top_ir, ol.top_r]
-        cols += [ol.mac_stationary[:, None], red_next[rows, ol.cuts] < n]
+        cols += [ol.data, ol.period, ol.top_ir, ol.top_r]
+        if ol.data_int is not ol.data:
+            cols.append(ol.data_int)
+        if ol.op.role == "O":  # partial sums above each level (data_bits follows from them)
+            cols.append(red_next.take(base + ol.cuts) < n)
+        else:  # data_bits is data times the precision
+            cols.append(ol.mac_stationary[:, None])
     key = np.concatenate(cols, axis=1, dtype=np.float64)
-    # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
-    _, first, inverse = np.unique(
-        key @ _hash_weights(key.shape[1]), return_index=True, return_inverse=True
-    )
-    if len(first) == n_perm:
+    keep = _first_of_groups(key)
+    if keep is None:
         return nest, levels, valid
-    bits = key.view(np.int64)
-    if not np.array_equal(bits, bits[first[inverse]]):
-        return nest, levels, valid
-    keep = np.sort(first)
     sub = dataclasses.replace(
         nest,
         perm_dim=nest.perm_dim[keep],
@@ -138,21 +136,39 @@ def distinct_candidates(
         total=nest.total[keep],
         labels=None,
     )
-    subs = [
-        dataclasses.replace(
-            ol,
-            cuts=ol.cuts[keep],
-            data=ol.data[keep],
-            data_bits=ol.data_bits[keep],
-            period=ol.period[keep],
-            top_ir=ol.top_ir[keep],
-            top_r=ol.top_r[keep],
-            mac_stationary=ol.mac_stationary[keep],
-            data_int=ol.data_int[keep],
-        )
-        for ol in levels
-    ]
+    subs = []
+    for ol in levels:
+        data = ol.data[keep]
+        data_int = data if ol.data_int is ol.data else ol.data_int[keep]
+        part = OperandLevels(
+            ol.op, ol.cuts[keep], data, ol.data_bits[keep], ol.period[keep],
+            ol.top_ir[keep], ol.top_r[keep], ol.mac_stationary[keep], data_int,
+        )  # fmt: skip
+        subs.append(part)
     return sub, subs, valid[keep]
+
+
+def _first_of_groups(key: Arr) -> NDArray[np.int64] | None:
+    """Ascending index of the first row of each group of bitwise equal rows of ``key``; None
+    when all rows differ (or when the grouping hash cannot tell them apart)."""
+    n_rows = key.shape[0]
+    # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
+    h = key @ _hash_weights(key.shape[1])
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    new = np.empty(n_rows, dtype=bool)
+    new[:1] = True
+    np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    if len(starts) == n_rows:
+        return None
+    first = order[starts]  # stable sort: the smallest index of each group
+    rep = np.empty(n_rows, dtype=np.int64)
+    rep[order] = first[np.cumsum(new) - 1]
+    bits = key.view(np.int64)
+    if not np.array_equal(bits, bits[rep]):
+        return None
+    return np.sort(first)
 
 
 def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
