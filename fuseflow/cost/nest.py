@@ -303,17 +303,21 @@ def _operand_nest(
             strict[axis[0][0]] = True
     n_lv = len(levels)
     group = np.ones((n_lv, nd))
+    served: dict[str, int] = {}  # array dim -> the lowest level whose instance it shares
     for (array_dim, dim), f in sp_array.items():
-        lv = next((i for i, m in enumerate(levels) if array_dim in m.served_dims), n_lv - 1)
+        lv = served.get(array_dim)
+        if lv is None:
+            lv = served[array_dim] = next(
+                (i for i, m in enumerate(levels) if array_dim in m.served_dims), n_lv - 1
+            )
         group[lv, index[dim]] *= f
     cum_spatial: NDArray[np.float64] = np.cumprod(group, axis=0, dtype=np.float64)
-    above = np.prod(group, axis=1)
-    units = np.array([np.prod(above[lv + 1 :]) for lv in range(n_lv)])
+    above = np.prod(group, axis=1).tolist()
+    units = np.array([math.prod(above[lv + 1 :]) for lv in range(n_lv)], dtype=np.float64)
     bits = layer.partial_output_bits if role == "O" else operand.precision_bits
     cum_int: NDArray[np.float64] = np.cumprod(np.floor(group + 1e-9), axis=0).astype(float)
-    red_above = np.array(
-        [bool(np.any((group[lv + 1 :] > 1) & reduction[None, :])) for lv in range(n_lv + 1)]
-    )
+    red_here = [bool(x) for x in np.any((group > 1) & reduction[None, :], axis=1)]
+    red_above = np.array([any(red_here[lv + 1 :]) for lv in range(n_lv + 1)], dtype=np.bool_)
     boost = _boost(axes, cum_spatial)
     whole = bool(np.array_equal(cum_int, cum_spatial))
     boost_int = boost if whole else _boost(axes, cum_int)
