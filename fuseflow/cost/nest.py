@@ -237,23 +237,21 @@ def axes_elements(
     has ``A*B - max(0, B - sa/g) * max(0, A - sb/g)`` distinct indices, g = gcd(sa, sb): every
     index reached twice is counted once (ZigZag omits the second max, wrong when A < sb/g)."""
 
-    def ext(d: int) -> NDArray[np.float64]:
-        return extents[..., d] if scale is None else extents[..., d] * scale[d]
-
+    ext = extents if scale is None else extents * scale  # the arrays here are small
     out: NDArray[np.float64] | float = 1.0
     for axis in axes:
         if len(axis) == 1:  # coef*d touches one element per value of d, whatever the stride
-            out = out * ext(axis[0][0])
+            out = out * ext[..., axis[0][0]]
             continue
         if len(axis) == 2:
             (da, sa), (db, sb) = axis
             g = math.gcd(sa, sb)
-            a, b = np.floor(ext(da) + 1e-9), np.floor(ext(db) + 1e-9)
+            a, b = np.floor(ext[..., da] + 1e-9), np.floor(ext[..., db] + 1e-9)
             out = out * (a * b - np.maximum(0.0, b - sa // g) * np.maximum(0.0, a - sb // g))
             continue
         span: NDArray[np.float64] | float = 1.0
         for d, coef in axis:
-            span = span + coef * (ext(d) - 1.0)
+            span = span + coef * (ext[..., d] - 1.0)
         out = out * span
     if isinstance(out, float):
         return np.full(extents.shape[:-1], out)

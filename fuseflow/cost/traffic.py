@@ -208,7 +208,10 @@ def activities(
         psum = _psums(ol, red_next, n) if is_o else []
         for lv in range(n_lv):
             low_amount = (ol.data[:, lv - 1] if lv else ones) * op.boost[lv]
-            low_int = (ol.data_int[:, lv - 1] if lv else ones) * op.boost_int[lv]
+            if ol.data_int is ol.data and op.int_spatial:  # the same numbers
+                low_int = low_amount
+            else:
+                low_int = (ol.data_int[:, lv - 1] if lv else ones) * op.boost_int[lv]
             high, high_int = ol.data[:, lv], ol.data_int[:, lv]
             low_period = ol.period[:, lv - 1] if lv else ones if is_o else ol.mac_stationary
             hper = ol.period[:, lv]
