@@ -54,7 +54,7 @@ def allocate(
     lvl = {op.role: 0 for op in nest.operands}
     valid: NDArray[np.bool_] = np.ones(n_perm, dtype=bool)
     # red_after[p, i]: a reduction loop sits at a position >= i
-    red_after = nest.marks(nest.reduction)[0] < n
+    red_after = nest.next_mark(nest.reduction) < n
     base = np.arange(n_perm) * (n + 1)
     nodes = _nodes(nest, physical)
     pos = np.arange(n + 1)[None, :]

@@ -56,13 +56,20 @@ class Nest:
     def temporal_cycles(self) -> int:
         return int(np.prod(self.temporal))
 
-    def marks(self, mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """(P, n+1) :func:`next_true` and :func:`after_last_true` of the loops whose dim is in
-        ``mask`` (memoised per loop set while the nest holds every order)."""
+    def next_mark(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """(P, n+1) :func:`next_true` of the loops whose dim is in ``mask``."""
+        return self._mark(mask, after=False)
+
+    def after_mark(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """(P, n+1) :func:`after_last_true` of the loops whose dim is in ``mask``."""
+        return self._mark(mask, after=True)
+
+    def _mark(self, mask: NDArray[np.bool_], *, after: bool) -> NDArray[np.int64]:
+        """Memoised per loop set while the nest holds every order."""
         if self.labels is None:
             marked = mask[self.perm_dim]
-            return next_true(marked), after_last_true(marked)
-        return _marks(self.labels, len(self.dims), tuple(mask.tolist()))
+            return after_last_true(marked) if after else next_true(marked)
+        return _marks(self.labels, len(self.dims), tuple(mask.tolist()), after)
 
 
 def next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -83,12 +90,11 @@ def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
 
 @lru_cache(maxsize=1024)
 def _marks(
-    labels: tuple[int, ...], ndims: int, mask: tuple[bool, ...]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    labels: tuple[int, ...], ndims: int, mask: tuple[bool, ...], after: bool
+) -> NDArray[np.int64]:
     marked = np.array(mask, dtype=bool)[_perm_arrays(labels, ndims)[0]]
-    out = next_true(marked), after_last_true(marked)
-    for arr in out:
-        arr.flags.writeable = False
+    out = np.ascontiguousarray(after_last_true(marked) if after else next_true(marked))
+    out.flags.writeable = False
     return out
 
 

@@ -62,7 +62,7 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     """Merge stationary (irrelevant) loops down and derive sizes and periods per level."""
     n_perm, n = nest.perm_dim.shape
     base = np.arange(n_perm)[:, None] * (n + 1)  # row offsets into flattened (P, n+1) arrays
-    nxt, after_rel = nest.marks(op.relevant)
+    nxt, after_rel = nest.next_mark(op.relevant), nest.after_mark(op.relevant)
     n_lv = cuts.shape[1]
     merged = nxt.take(base + cuts)
     merged[:, -1] = n
@@ -75,7 +75,7 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     scaled_int = None if op.int_spatial else loops * op.cum_spatial_int[None, :, :]
     data_int = data if scaled_int is None else footprint(op, scaled_int).take(where)
     if op.role == "O":
-        red_after = nest.marks(nest.reduction)[0].take(at) < n
+        red_after = nest.next_mark(nest.reduction).take(at) < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
         data_bits = data * np.where(partial, op.bits, op.final_bits).astype(float)
     else:
@@ -84,7 +84,7 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     period = total.take(at)
     prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
     start_ir = np.maximum(prev, after_rel.take(at))
-    start_r = np.maximum(prev, nest.marks(~op.strict_r)[1].take(at))
+    start_r = np.maximum(prev, nest.after_mark(~op.strict_r).take(at))
     top_ir = period / total.take(base + start_ir)
     top_r = period / total.take(base + start_r)
     mac_st = total.take(base[:, 0] + nxt[:, 0]) if op.role != "O" else np.ones(n_perm)
@@ -114,7 +114,7 @@ def distinct_candidates(
     the first best order (the one picked) is the same as without this step."""
     n_perm, n = nest.perm_dim.shape
     base = np.arange(n_perm)[:, None] * (n + 1)
-    red_next = nest.marks(nest.reduction)[0]
+    red_next = nest.next_mark(nest.reduction)
     cols: list[NDArray] = [valid[:, None]]
     for ol in levels:  # the cut positions themselves only name the mapping
         cols += [ol.data, ol.period, ol.top_ir, ol.top_r]
@@ -200,7 +200,7 @@ def activities(
     total = nest.total[:, -1]
     n_perm, n = nest.perm_dim.shape
     ones = np.ones(n_perm)
-    red_next = nest.marks(nest.reduction)[0]
+    red_next = nest.next_mark(nest.reduction)
     for ol in levels:
         op, n_lv = ol.op, len(ol.op.levels)
         is_o = op.role == "O"
