@@ -25,6 +25,7 @@ class RouteInfo:
     resources: tuple[int, ...]
     bw_bits: int
     pj_per_bit: float
+    demand: tuple[tuple[int, float], ...] = ()  # (resource, bw_bits) per resource
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +118,9 @@ def _info(topo: Topology, route: Route) -> RouteInfo:
     if not route.resources:
         return RouteInfo((), 0, 0.0)
     pj = sum(topo.resources[r].energy_pj_per_bit for r in route.resources)
-    return RouteInfo(tuple(dict.fromkeys(route.resources)), topo.bandwidth(route), pj)
+    resources = tuple(dict.fromkeys(route.resources))
+    bw = topo.bandwidth(route)
+    return RouteInfo(resources, bw, pj, tuple((r, bw) for r in resources))
 
 
 _Ints = tuple[int, ...]

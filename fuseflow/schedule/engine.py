@@ -86,23 +86,30 @@ class Engine:
         local_bw: int = 1,
     ) -> tuple[int, int]:
         """Reserve the route for ``bits`` from the earliest window >= t0; log it; (start, end)."""
-        tkind, tid = self._tensor_id(key)
+        n = self.n
+        if key < n:
+            tkind, tid = TensorKind.CN_OUTPUT, key
+        elif key < n + self.n_w:
+            tkind, tid = TensorKind.WEIGHT, key - n
+        else:
+            tkind, tid = TensorKind.DRAM_INPUT, key - n - self.n_w
         if not route.resources:  # a copy between two memories of one core
             dur = ceil_div(bits, local_bw)
             self.log.add(kind, tkind, tid, src, dst, t0, t0 + dur, bits, local_bw, ())
             return t0, t0 + dur
         bw: float = route.bw_bits
         dur = ceil_div(bits, bw)
-        demand = [(r, bw) for r in route.resources]
-        s = self.book.earliest(demand, t0, dur)
+        book = self.book
+        demand = route.demand
+        s = book.earliest(demand, t0, dur)
         if s > t0:  # try a slower start now on the bandwidth left over (e.g. beside a stream)
-            free = min(self.book.capacity[r] - self.book.used_at(r, t0) for r in route.resources)
+            free = min(book.capacity[r] - book.used_at(r, t0) for r in route.resources)
             if EPS < free < bw:
                 dur2 = ceil_div(bits, free)
-                part = [(r, free) for r in route.resources]
-                if t0 + dur2 < s + dur and self.book.earliest(part, t0, dur2) == t0:
+                part = tuple((r, free) for r in route.resources)
+                if t0 + dur2 < s + dur and book.earliest(part, t0, dur2) == t0:
                     s, dur, bw, demand = t0, dur2, free, part
-        self.book.reserve(demand, s, s + dur)
+        book.reserve(demand, s, s + dur)
         i = self.log.add(kind, tkind, tid, src, dst, s, s + dur, bits, bw, route.resources)
         self.last_tr[key] = i
         self._charge(kind, bits, route.pj_per_bit)
@@ -146,9 +153,10 @@ class Engine:
     def room(self, m: int, t: int, size: int) -> int:
         """Earliest time >= t at which ``size`` bits fit on m, evicting if need be."""
         mem = self.mem
-        if size > mem.capacity[m]:
+        cap = mem.capacity[m]
+        if size > cap:
             raise self._too_big(m, size, "a tensor of")
-        t_room, missing = mem.room_at(m, t, size)
+        t_room, missing = mem.steps[m].room(t, cap - size)
         if missing == 0:
             return t_room
         victims = mem.victims(m, missing, t_room, self.pins, self._has_dram_copy)

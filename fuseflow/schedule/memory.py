@@ -66,16 +66,25 @@ class Steps:
             self.peak = max(self.peak, self.level)
             self._new_block(0, [t], [delta])
             return
-        if t > tl[-1][-1]:  # after every point (the common case): only the end level changes
-            b = len(tl) - 1
+        times = tl[-1]
+        if t > times[-1]:  # after every point (the common case): only the end level changes
             if self.level > self.peak:
                 self.peak = self.level
-        else:
-            if delta > 0:
-                self.peak += delta
-            b = bisect_right(self.bstart, t) - 1
-            if b < 0:
-                b = 0
+            b = len(tl) - 1
+            times.append(t)
+            self.d[b].append(delta)
+            total = self.bsum[b] + delta
+            self.bsum[b] = total
+            if total > self.bmax[b]:
+                self.bmax[b] = total
+            if len(times) > 2 * BLOCK:
+                self._split(b)
+            return
+        if delta > 0:
+            self.peak += delta
+        b = bisect_right(self.bstart, t) - 1
+        if b < 0:
+            b = 0
         times, deltas = tl[b], self.d[b]
         if t > times[-1]:
             times.append(t)

@@ -48,6 +48,9 @@ class ResourceBook:
         """Earliest start >= t0 where every (resource, bw) of ``demand`` fits for ``dur``."""
         if dur <= 0 or not demand:
             return t0
+        if len(demand) == 1:  # one resource: its earliest window is a fixed point already
+            r, bw = demand[0]
+            return self.earliest_on(r, t0, bw, dur)
         s = t0
         stable = False
         while not stable:
@@ -67,6 +70,12 @@ class ResourceBook:
 
     def _reserve_on(self, r: int, bw: float, start: int, end: int) -> None:
         times, used = self.times[r], self.used[r]
+        u = used[-1]
+        v = u + bw
+        if start > times[-1] and abs(v - u) > EPS:  # after every change point (common case)
+            times += (start, end)
+            used += (v, u)
+            return
         i = _split(times, used, start)
         j = _split(times, used, end)
         for k in range(i, j):
