@@ -15,8 +15,8 @@ from fuseflow.cost.nest import (
     axes_elements,
     build_nest,
     footprint,
+    layer_axes,
     spatial_factors,
-    split_axes,
 )
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
 from fuseflow.cost.traffic import (
@@ -106,11 +106,10 @@ def top_footprints(layer: Layer, core: Core, *, partial_outputs: bool = False) -
     red_temporal = any(
         math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) > 1 for d in layer.reduction_dims
     )
-    index = {d: i for i, d in enumerate(layer.dim_names)}
     extents = np.array([float(s) for _, s in layer.dims])
     out: dict[Role, int] = {}
     for role, operand in layer.operands.items():
-        elems = float(axes_elements(split_axes(operand, sizes, index), extents))
+        elems = float(axes_elements(layer_axes(operand, layer), extents))
         bits = operand.precision_bits
         if role == "O" and red_temporal and partial_outputs:
             bits = layer.partial_output_bits

@@ -106,10 +106,20 @@ def spatial_factors(
     A layer dim smaller than the unrolling leaves PEs idle; one not divisible by it takes
     ``ceil(size / unroll)`` temporal steps and the spatial factor is the average ``size / steps``.
     """
-    sizes = layer.sizes
+    total, per_array = _spatial(layer.dims, core.unrolling)
+    return dict(total), dict(per_array)
+
+
+@lru_cache(maxsize=1024)
+def _spatial(
+    dims: tuple[tuple[str, int], ...],
+    unrolling: tuple[tuple[str, tuple[tuple[str, int], ...]], ...],
+) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """:func:`spatial_factors` by content (memoised; callers get copies)."""
+    sizes = dict(dims)
     per_array: dict[tuple[str, str], float] = {}
     remaining = dict(sizes)
-    for array_dim, loops in core.unrolling:
+    for array_dim, loops in unrolling:
         for dim, factor in loops:
             if dim not in sizes or factor <= 1:
                 continue
@@ -264,6 +274,18 @@ def axes_elements(
     return out
 
 
+def layer_axes(operand: Operand, layer: Layer) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """:func:`split_axes` of a layer's operand, dims indexed in the layer's order."""
+    return _layer_axes(operand, layer.dims)
+
+
+@lru_cache(maxsize=4096)
+def _layer_axes(
+    operand: Operand, dims: tuple[tuple[str, int], ...]
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    return split_axes(operand, dict(dims), {d: i for i, (d, _) in enumerate(dims)})
+
+
 def split_axes(
     operand: Operand, sizes: dict[str, int], index: dict[str, int]
 ) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -297,7 +319,7 @@ def _operand_nest(
 ) -> OperandNest:
     operand = layer.operands[role]
     nd = len(index)
-    axes = split_axes(operand, layer.sizes, index)
+    axes = layer_axes(operand, layer)
     relevant = np.zeros(nd, dtype=bool)
     strict = np.zeros(nd, dtype=bool)
     for axis in axes:
