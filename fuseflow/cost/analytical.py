@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.allocate import allocate
-from fuseflow.cost.latency import loading_cycles, stall_cycles
+from fuseflow.cost.latency import group_ports, loading_cycles, stall_cycles
 from fuseflow.cost.nest import (
     Nest,
     axes_elements,
@@ -65,9 +65,10 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
     mac_energy = layer.macs * core.mac_energy_pj
     energy = mac_energy + mem_energy
     t_cycles = float(nest.temporal_cycles)
-    stall = stall_cycles(acts, t_cycles)
+    ports = group_ports(acts)
+    stall = stall_cycles(ports, t_cycles)
     shared = _shared_inputs(layer, nest)
-    onload, offload = loading_cycles(acts, t_cycles + stall, shared)
+    onload, offload = loading_cycles(ports, t_cycles + stall, shared)
     latency = np.ceil(t_cycles + stall + onload + offload - 1e-9)
     latency = np.where(valid, latency, np.inf)
     best = int(np.lexsort((np.where(valid, energy, np.inf), latency))[0])

@@ -23,28 +23,31 @@ def port_of(mem: MemoryLevel, direction: str) -> str:
     return f"rw{2 if second else 1}"
 
 
-def _ports(acts: list[Activity]) -> dict[tuple[int, str], list[Activity]]:
-    out: dict[tuple[int, str], list[Activity]] = {}
+Ports = dict[tuple[int, str], list[Activity]]
+
+
+def group_ports(acts: list[Activity]) -> Ports:
+    """The activities of each (memory, port), in their order."""
+    out: Ports = {}
     for a in acts:
         out.setdefault((id(a.mem), port_of(a.mem, a.direction)), []).append(a)
     return out
 
 
-def _stack(acts: list[Activity]) -> tuple[list[Activity], NDArray[np.int64]]:
+def _stack(ports: Ports) -> tuple[list[Activity], NDArray[np.int64]]:
     """Activities sorted by port (stable) and the start index of each port's run."""
-    ports = _ports(acts)
     ordered = [a for group in ports.values() for a in group]
     sizes = np.array([len(g) for g in ports.values()])
     return ordered, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
 
-def stall_cycles(acts: list[Activity], temporal_cycles: float) -> Arr:
+def stall_cycles(ports: Ports, temporal_cycles: float) -> Arr:
     """Cycles the array waits because some port cannot move its data within the allowed window.
 
     Per port: the stalls of its transfers add up; slack of one transfer can absorb the others'
     busy time only within the union of their update windows. Ports work in parallel.
     """
-    ordered, starts = _stack(acts)
+    ordered, starts = _stack(ports)
     count = np.stack([a.count for a in ordered])
     allowed = np.stack([a.allowed for a in ordered])
     active = count > 0
@@ -62,7 +65,7 @@ def stall_cycles(acts: list[Activity], temporal_cycles: float) -> Arr:
     return np.maximum(comb.max(axis=0), 0.0)
 
 
-def _loading_values(acts: list[Activity], compute_cycles: Arr) -> dict[tuple[str, int, str], Arr]:
+def _loading_values(ports: Ports, compute_cycles: Arr) -> dict[tuple[str, int, str], Arr]:
     """Cycles of the first (or only) transfer of each loading activity, after borrowing the
     port's spare bandwidth during computation for data that moves only once.
 
@@ -70,7 +73,7 @@ def _loading_values(acts: list[Activity], compute_cycles: Arr) -> dict[tuple[str
     port is handled in one array of shape (ports, activities, candidates)."""
     groups = [
         [a for a in g if not (a.role == "O" and a.direction in ("tl", "fh"))]
-        for g in _ports(acts).values()
+        for g in ports.values()
     ]
     groups = [g for g in groups if g]
     if not groups:
@@ -104,11 +107,12 @@ def _loading_values(acts: list[Activity], compute_cycles: Arr) -> dict[tuple[str
 
 
 def loading_cycles(
-    acts: list[Activity], compute_cycles: Arr, shared_inputs: set[tuple[str, int]]
+    ports: Ports, compute_cycles: Arr, shared_inputs: set[tuple[str, int]]
 ) -> tuple[Arr, Arr]:
     """(on-loading, off-loading) cycles: the first data down to the array before computing,
-    the last outputs up to the top level after it."""
-    vals = _loading_values(acts, compute_cycles)
+    the last outputs up to the top level after it (``ports``: from :func:`group_ports`)."""
+    vals = _loading_values(ports, compute_cycles)
+    acts = [a for g in ports.values() for a in g]
     zero = np.zeros_like(compute_cycles)
     depth: dict[str, int] = {}
     for a in acts:

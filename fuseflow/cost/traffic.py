@@ -17,7 +17,7 @@ READS = ("tl", "th")  # to low (feed the level below), to high (write back up)
 LOW_SIDE = ("tl", "fl")  # directions talking to the level below
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Activity:
     """One periodic data transfer of one operand at one memory level, for all candidates."""
 
