@@ -21,7 +21,7 @@ def level_bits(
     """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
     (``last_only``: only i = n, all loops, as (P, 1)); ``o_partial`` (outputs only): which
     orders still reduce above the level."""
-    per_set = footprint(op, nest.set_cum, op.cum_spatial[lv])
+    per_set = nest.set_footprint(op, lv)
     elems = per_set.take(nest.loop_set[:, -1:] if last_only else nest.loop_set)
     if o_partial is None:
         return elems * op.bits
@@ -30,8 +30,7 @@ def level_bits(
 
 def _top_bits(nest: Nest, op: OperandNest, o_partial: NDArray[np.bool_] | None) -> NDArray:
     """Bits of the whole tile at the operand's top level, per order (the same loops for all)."""
-    whole = nest.set_cum[nest.loop_set[:1, -1]]
-    elems = footprint(op, whole, op.cum_spatial[-1])[0]
+    elems = nest.set_footprint(op, len(op.levels) - 1)[nest.loop_set[0, -1]]
     if o_partial is None:
         return elems * op.bits
     return elems * np.where(o_partial, op.bits, op.final_bits)

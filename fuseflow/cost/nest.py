@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -51,10 +51,21 @@ class Nest:
     reduction: NDArray[np.bool_]  # (ndims,) dims the output does not depend on
     operands: tuple[OperandNest, ...]
     labels: tuple[int, ...] | None = None  # the loop labels, while every order is present
+    per_set: dict[tuple[str, int, bool], NDArray[np.float64]] = field(default_factory=dict)
 
     @property
     def temporal_cycles(self) -> int:
         return int(np.prod(self.temporal))
+
+    def set_footprint(self, op: OperandNest, lv: int, *, integer: bool = False) -> NDArray:
+        """(S,) elements of ``op`` one instance of its level ``lv`` holds per loop set (under
+        the integer spatial unrolling if ``integer``); memoised per nest."""
+        key = (op.role, lv, integer)
+        got = self.per_set.get(key)
+        if got is None:
+            scale = (op.cum_spatial_int if integer else op.cum_spatial)[lv]
+            got = self.per_set[key] = footprint(op, self.set_cum, scale)
+        return got
 
     def next_mark(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
         """(P, n+1) :func:`next_true` of the loops whose dim is in ``mask``."""

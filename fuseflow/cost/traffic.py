@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.nest import Nest, OperandNest, footprint
+from fuseflow.cost.nest import Nest, OperandNest
 from fuseflow.hardware.model import MemoryLevel
 
 Arr = NDArray[np.float64]
@@ -70,10 +70,13 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     at = base + merged
     # footprints per (loop set, level), then picked for each order's set at each level
     where = nest.loop_set.take(at) * n_lv + np.arange(n_lv)
-    loops = nest.set_cum[:, None, :]
-    data = footprint(op, loops * op.cum_spatial[None, :, :]).take(where)
-    scaled_int = None if op.int_spatial else loops * op.cum_spatial_int[None, :, :]
-    data_int = data if scaled_int is None else footprint(op, scaled_int).take(where)
+    per_set = np.stack([nest.set_footprint(op, lv) for lv in range(n_lv)], axis=1)
+    data = per_set.take(where)
+    if op.int_spatial:
+        data_int = data
+    else:
+        per_int = [nest.set_footprint(op, lv, integer=True) for lv in range(n_lv)]
+        data_int = np.stack(per_int, axis=1).take(where)
     if op.role == "O":
         red_after = nest.next_mark(nest.reduction).take(at) < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
