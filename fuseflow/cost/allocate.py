@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.nest import Nest, OperandNest, footprint
+from fuseflow.cost.nest import Nest, OperandNest
 from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
 
@@ -109,8 +109,8 @@ def _reserved(
     for op in nest.operands:
         top = op.levels[-1]
         if any(m is top for m in physical) and top.name != "dram":
-            whole = nest.set_cum[nest.loop_set[:1, n]] * op.cum_spatial[-1][None, :]
-            bits = footprint(op, whole) * op.final_bits
+            whole = nest.set_footprint(op, len(op.levels) - 1)[nest.loop_set[:1, n]]
+            bits = whole * op.final_bits
             out.setdefault(id(top), []).append((op.role, bits))
     return out
 

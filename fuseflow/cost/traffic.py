@@ -269,7 +269,7 @@ def _psums(ol: OperandLevels, red_next: NDArray[np.int64], n: int) -> list[NDArr
     0 below the lowest level) still gets reduced."""
     n_perm = red_next.shape[0]
     starts = np.concatenate([np.zeros((n_perm, 1), np.int64), ol.cuts[:, :-1]], axis=1)
-    red = np.take_along_axis(red_next, starts, axis=1) < n
+    red = red_next.take(starts + np.arange(n_perm)[:, None] * red_next.shape[1]) < n
     spatial = ol.op.red_spatial_above
     return [red[:, lv] | spatial[lv] for lv in range(red.shape[1])]
 
