@@ -232,9 +232,10 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     labels = tuple(index[d] * 1000 + f for d, f in factors)
     perm_dim, perm_size, total, loop_set, set_cum = _perm_arrays(labels, len(dims))
     out_dims = layer.operands["O"].dims
-    reduction = np.array([d not in out_dims for d in dims])
+    red_t = tuple(d not in out_dims for d in dims)
+    reduction = np.array(red_t)
     ops = tuple(
-        _operand_nest(layer, core, role, levels[role], index, sp_array, reduction)
+        _operand_nest(layer, role, levels[role], index, sp_array, red_t)
         for role in ("I", "W", "O")
         if role in layer.operands
     )
@@ -319,18 +320,58 @@ def split_axes(
     return tuple(out)
 
 
+class _Same:
+    """Memory levels compared by identity (they are compared with ``is`` downstream); a memo
+    holding this keeps them alive, so their ids stay unique."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: tuple[MemoryLevel, ...]) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return hash(tuple(map(id, self.obj)))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Same)
+            and len(other.obj) == len(self.obj)
+            and all(a is b for a, b in zip(other.obj, self.obj, strict=True))
+        )
+
+
 def _operand_nest(
     layer: Layer,
-    core: Core,
     role: Role,
     levels: tuple[MemoryLevel, ...],
     index: dict[str, int],
     sp_array: dict[tuple[str, str], float],
-    reduction: NDArray[np.bool_],
+    reduction: tuple[bool, ...],
 ) -> OperandNest:
     operand = layer.operands[role]
-    nd = len(index)
-    axes = layer_axes(operand, layer)
+    bits = layer.partial_output_bits if role == "O" else operand.precision_bits
+    spatial = tuple((a, index[d], f) for (a, d), f in sp_array.items())
+    return _operand_nest_of(
+        role, layer_axes(operand, layer), bits, operand.precision_bits, _Same(levels),
+        len(index), spatial, reduction,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=2048)
+def _operand_nest_of(
+    role: Role,
+    axes: tuple[tuple[tuple[int, int], ...], ...],
+    bits: int,
+    final_bits: int,
+    same_levels: _Same,
+    nd: int,
+    spatial: tuple[tuple[str, int, float], ...],
+    reduction_t: tuple[bool, ...],
+) -> OperandNest:
+    """The operand's place in the nest, by content (memoised: many layers share it; its
+    arrays are read-only)."""
+    levels = same_levels.obj
+    reduction = np.array(reduction_t, dtype=bool)
     relevant = np.zeros(nd, dtype=bool)
     strict = np.zeros(nd, dtype=bool)
     for axis in axes:
@@ -341,25 +382,26 @@ def _operand_nest(
     n_lv = len(levels)
     group = np.ones((n_lv, nd))
     served: dict[str, int] = {}  # array dim -> the lowest level whose instance it shares
-    for (array_dim, dim), f in sp_array.items():
+    for array_dim, d_idx, f in spatial:
         lv = served.get(array_dim)
         if lv is None:
             lv = served[array_dim] = next(
                 (i for i, m in enumerate(levels) if array_dim in m.served_dims), n_lv - 1
             )
-        group[lv, index[dim]] *= f
+        group[lv, d_idx] *= f
     cum_spatial: NDArray[np.float64] = np.cumprod(group, axis=0, dtype=np.float64)
     above = np.prod(group, axis=1).tolist()
     units = np.array([math.prod(above[lv + 1 :]) for lv in range(n_lv)], dtype=np.float64)
-    bits = layer.partial_output_bits if role == "O" else operand.precision_bits
     cum_int: NDArray[np.float64] = np.cumprod(np.floor(group + 1e-9), axis=0).astype(float)
     red_here = [bool(x) for x in np.any((group > 1) & reduction[None, :], axis=1)]
     red_above = np.array([any(red_here[lv + 1 :]) for lv in range(n_lv + 1)], dtype=np.bool_)
     boost = _boost(axes, cum_spatial)
     whole = bool(np.array_equal(cum_int, cum_spatial))
     boost_int = boost if whole else _boost(axes, cum_int)
+    for arr in (relevant, strict, cum_spatial, units, boost, red_above, cum_int, boost_int):
+        arr.flags.writeable = False
     return OperandNest(
-        role, axes, relevant, strict, bits, operand.precision_bits, levels,
+        role, axes, relevant, strict, bits, final_bits, levels,
         cum_spatial, units, boost, red_above, cum_int, boost_int, whole,
     )  # fmt: skip
 
