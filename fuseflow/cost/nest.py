@@ -99,7 +99,7 @@ def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=384)  # ~40 kB each at 720 orders
 def _marks(
     labels: tuple[int, ...], ndims: int, mask: tuple[bool, ...], after: bool
 ) -> NDArray[np.int64]:
@@ -195,7 +195,7 @@ def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
     return perms[np.sort(first)]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=128)  # ~150 kB each at 720 orders
 def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
     """Loop dims, sizes and running products of every distinct order of the loops labelled
     ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
