@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,24 @@ class RouteInfo:
     bw_bits: int
     pj_per_bit: float
     demand: tuple[tuple[int, float], ...] = ()  # (resource, bw_bits) per resource
+
+
+@dataclass(frozen=True, eq=False)
+class GraphLists:
+    """The CN graph as Python lists for the event loop (converted once, not per run)."""
+
+    in_ptr: list[int]
+    out_ptr: list[int]
+    edge_dst: list[int]
+    edge_bits: list[int]
+    output_bits: list[int]
+    graph_output: list[bool]
+    weight: list[int]
+    weight_bits: list[int]
+    dram_input_bits: list[int]
+    # depth-first placement order (lowest priority among ready CNs first): it depends on the
+    # graph only; None if the graph has a cycle
+    depth_first: list[int] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +80,7 @@ class ScheduleContext:
     allowed: NDArray[np.bool_]  # (n_groups, n_cores)
     n_data_out: list[int]  # data-carrying out-edges per CN
     data_edge: NDArray[np.bool_]  # per edge: carries data (role >= 0 and bits > 0)
+    lists: GraphLists
 
 
 def build_context(
@@ -111,7 +131,42 @@ def build_context(
         allowed=allowed,
         n_data_out=n_data_out,
         data_edge=data_edge,
+        lists=_lists(graph),
     )
+
+
+def _lists(g: CNGraph) -> GraphLists:
+    return GraphLists(
+        in_ptr=g.in_ptr.tolist(),
+        out_ptr=g.out_ptr.tolist(),
+        edge_dst=g.edge_dst.tolist(),
+        edge_bits=g.edge_bits.tolist(),
+        output_bits=g.output_bits.tolist(),
+        graph_output=g.graph_output.tolist(),
+        weight=g.weight.tolist(),
+        weight_bits=g.weight_bits.tolist(),
+        dram_input_bits=g.dram_input_bits.tolist(),
+        depth_first=_depth_first(g),
+    )
+
+
+def _depth_first(g: CNGraph) -> list[int] | None:
+    """CNs in the order a list scheduler picks the ready CN of lowest priority; None if cyclic."""
+    prio = g.priority.tolist()
+    out_ptr, edge_dst = g.out_ptr.tolist(), g.edge_dst.tolist()
+    indeg = np.bincount(g.edge_dst, minlength=g.n).tolist()
+    heap = [(prio[i], i) for i in range(g.n) if indeg[i] == 0]
+    heapify(heap)
+    order: list[int] = []
+    while heap:
+        cn = heappop(heap)[1]
+        order.append(cn)
+        for k in range(out_ptr[cn], out_ptr[cn + 1]):
+            d = edge_dst[k]
+            indeg[d] -= 1
+            if indeg[d] == 0:
+                heappush(heap, (prio[d], d))
+    return order if len(order) == g.n else None
 
 
 def _info(topo: Topology, route: Route) -> RouteInfo:

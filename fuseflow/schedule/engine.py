@@ -10,7 +10,7 @@ from fuseflow.errors import InfeasibleError
 from fuseflow.schedule.context import RouteInfo, ScheduleContext, ceil_div
 from fuseflow.schedule.memory import AVAIL, BUSY, SIZE, USES, MemoryBook
 from fuseflow.schedule.resources import EPS, ResourceBook
-from fuseflow.schedule.transfers import TransferLog
+from fuseflow.schedule.transfers import BITS, BW, END, SRC, START, TransferLog
 from fuseflow.schedule.types import DRAM_ENDPOINT, TensorKind, TransferKind
 
 NO_TIME = -1
@@ -53,15 +53,22 @@ class Engine:
         self.pins: set[int] = set()  # keys the CN being placed needs (not evictable)
         self.horizon = 0  # no transfer into a memory starts before this (prefetch depth)
         self.horizon_of = [0] * len(ctx.acc.cores)
-        self.core_mems = [sorted({int(m) for m in row if m >= 0}) for row in ctx.mem_of]
+        self.core_mems = [  # per core: (memory, cores sharing it) of its memories
+            [(m, ctx.mem_cores[m]) for m in sorted({int(m) for m in row if m >= 0})]
+            for row in ctx.mem_of
+        ]
         self.cur = -1  # the CN being placed, for error messages
         self.cur_core = -1
 
     def set_horizon(self, core: int, t: int) -> None:
         """Nothing moves into ``core``'s memories before cycle t any more: prune them."""
-        self.horizon_of[core] = t
-        for m in self.core_mems[core]:
-            self.mem.prune(m, min(self.horizon_of[c] for c in self.ctx.mem_cores[m]))
+        horizon_of = self.horizon_of
+        horizon_of[core] = t
+        steps = self.mem.steps
+        for m, cores in self.core_mems[core]:
+            h = t if len(cores) == 1 else min([horizon_of[c] for c in cores])
+            if h > steps[m].base:
+                steps[m].prune(h)
 
     # -- DRAM copies -------------------------------------------------------------------------
     def dram_time(self, key: int) -> int | None:
@@ -112,18 +119,15 @@ class Engine:
         book.reserve(demand, s, s + dur)
         i = self.log.add(kind, tkind, tid, src, dst, s, s + dur, bits, bw, route.resources)
         self.last_tr[key] = i
-        self._charge(kind, bits, route.pj_per_bit)
-        return s, s + dur
-
-    def _charge(self, kind: int, bits: int, link_pj_per_bit: float) -> None:
         e = self.energy
-        e.link_pj += bits * link_pj_per_bit
+        e.link_pj += bits * route.pj_per_bit
         if kind == TransferKind.EVICTION:
             e.eviction_pj += bits * self.ctx.dram_write_pj_per_bit
         elif kind == TransferKind.OUTPUT_WRITEBACK:
             e.output_writeback_pj += bits * self.ctx.dram_write_pj_per_bit
         elif kind != TransferKind.CORE_TO_CORE:
             e.dram_fetch_pj += bits * self.ctx.dram_read_pj_per_bit
+        return s, s + dur
 
     def _tensor_id(self, key: int) -> tuple[int, int]:
         if key < self.n:
@@ -137,16 +141,19 @@ class Engine:
     ) -> int | None:
         """Receive a transfer of the same tensor already on (a superset of) this route."""
         j = self.last_tr.get(key)
-        log = self.log
-        if j is None or log.src[j] != src or log.bits[j] < bits or log.start[j] < t0:
+        if j is None:
             return None
-        s = log.start[j]
+        log = self.log
+        row = log.rows[j]
+        if row[SRC] != src or row[BITS] < bits or row[START] < t0:
+            return None
+        s = row[START]
         if self.mem.room_at(m, s, bits) != (s, 0):
             return None
         if not set(route.resources) <= set(log.resources_of(j)):
             return None
         tkind, tid = self._tensor_id(key)
-        log.add(kind, tkind, tid, src, dst, s, log.end[j], bits, log.bw[j], ())
+        log.add(kind, tkind, tid, src, dst, s, row[END], bits, row[BW], ())
         return j
 
     # -- memory -----------------------------------------------------------------------------
@@ -156,7 +163,10 @@ class Engine:
         cap = mem.capacity[m]
         if size > cap:
             raise self._too_big(m, size, "a tensor of")
-        t_room, missing = mem.steps[m].room(t, cap - size)
+        steps = mem.steps[m]
+        if steps.peak <= cap - size:  # fits at every instant (Steps.room's first answer)
+            return t if t > steps.base else steps.base
+        t_room, missing = steps.room(t, cap - size)
         if missing == 0:
             return t_room
         victims = mem.victims(m, missing, t_room, self.pins, self._has_dram_copy)
@@ -238,12 +248,14 @@ class Engine:
         m: int,
         uses: int,
     ) -> int:
-        t0 = max(t0, self.horizon)
+        if self.horizon > t0:
+            t0 = self.horizon
         if self.broadcast and route.resources:
             j = self._try_broadcast(kind, key, src, dst, route, bits, t0, m)
             if j is not None:
-                self.mem.allocate(m, key, bits, self.log.start[j], self.log.end[j], uses)
-                return self.log.end[j]
+                row = self.log.rows[j]
+                self.mem.allocate(m, key, bits, row[START], row[END], uses)
+                return row[END]
         t = self.room(m, t0, bits)
         s, e = self.move(kind, key, src, dst, route, bits, t, self.ctx.mem_local_bw_bits[m])
         self.mem.allocate(m, key, bits, s, e, uses)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
 from typing import Literal
@@ -19,6 +20,7 @@ from fuseflow.hardware.model import Accelerator
 from fuseflow.hardware.topology import Topology
 from fuseflow.schedule.context import ScheduleContext, build_context
 from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, USES, Engine
+from fuseflow.schedule.transfers import END
 from fuseflow.schedule.types import EnergyBreakdown, MemoryTimeline, Schedule, TransferKind
 from fuseflow.tiling.graph import CNGraph
 
@@ -69,12 +71,32 @@ def schedule_with(
     options: ScheduleOptions = ScheduleOptions(),
 ) -> Schedule:
     """``schedule`` with the allocation-independent precomputation already done."""
+    return _scheduled(ctx, allocation, options).result()
+
+
+def score_with(
+    ctx: ScheduleContext,
+    allocation: NDArray[np.int32],
+    *,
+    options: ScheduleOptions = ScheduleOptions(),
+) -> tuple[int, float]:
+    """(latency_cycles, energy total_pj) of ``schedule_with``, without assembling the schedule
+    (no timelines, no transfer arrays): what a search needs per candidate."""
+    run = _scheduled(ctx, allocation, options)
+    last_transfer = max((row[END] for row in run.eng.log.rows), default=0)
+    latency = max(max(run.end, default=0), last_transfer)
+    return latency, _energy(run).total_pj
+
+
+def _scheduled(
+    ctx: ScheduleContext, allocation: NDArray[np.int32], options: ScheduleOptions
+) -> _Run:
     run = _Run(ctx, cn_cores(ctx, allocation), options)
     if options.prefetch_weights:
         run.prefetch()
     order = options.order or getattr(ctx.graph, "priority_mode", "depth_first")
     run.loop(order == "latency_first")
-    return run.result()
+    return run
 
 
 def cn_cores(ctx: ScheduleContext, allocation: NDArray[np.int32]) -> NDArray[np.int64]:
@@ -145,20 +167,37 @@ class _Run:
         self.end = [0] * g.n
         self.core_free = [0] * len(ctx.acc.cores)
         self.lookahead = opts.lookahead
-        self.recent: list[list[int]] = [[0] for _ in ctx.acc.cores]  # last CN starts per core
+        # the last 8 CN starts per core (a lookahead beyond 8 never sets a horizon)
+        self.recent = [deque([0], maxlen=8) for _ in ctx.acc.cores]
         self.pred_end = [0] * g.n
-        # graph as lists (cheap per call: these are views converted once)
-        self.in_ptr: list[int] = g.in_ptr.tolist()
-        self.out_ptr: list[int] = g.out_ptr.tolist()
-        self.edge_dst: list[int] = g.edge_dst.tolist()
-        self.edge_bits: list[int] = g.edge_bits.tolist()
-        self.obits: list[int] = g.output_bits.tolist()
-        self.graph_out: list[bool] = g.graph_output.tolist()
-        self.weight: list[int] = g.weight.tolist()
-        self.wbits: list[int] = g.weight_bits.tolist()
-        self.dram_in: list[int] = g.dram_input_bits.tolist()
+        gl = ctx.lists
+        self.in_ptr = gl.in_ptr
+        self.out_ptr = gl.out_ptr
+        self.edge_dst = gl.edge_dst
+        self.edge_bits = gl.edge_bits
+        self.obits = gl.output_bits
+        self.graph_out = gl.graph_output
+        self.weight = gl.weight
+        self.wbits = gl.weight_bits
+        self.dram_in = gl.dram_input_bits
 
     def loop(self, latency_first: bool) -> None:
+        order = self.ctx.lists.depth_first
+        if latency_first or order is None:
+            self._ready_loop(latency_first)
+            return
+        place, pred_end = self.place, self.pred_end
+        out_ptr, edge_dst, end = self.out_ptr, self.edge_dst, self.end
+        for cn in order:  # depth first: the order does not depend on times (precomputed)
+            place(cn)
+            t = end[cn]
+            for k in range(out_ptr[cn], out_ptr[cn + 1]):
+                d = edge_dst[k]
+                if t > pred_end[d]:
+                    pred_end[d] = t
+
+    def _ready_loop(self, latency_first: bool) -> None:
+        """Pick among the ready CNs as they become ready (latency first, or a cyclic graph)."""
         g = self.ctx.graph
         prio = g.priority.tolist()
         indeg = np.bincount(g.edge_dst, minlength=g.n).tolist()
@@ -195,8 +234,14 @@ class _Run:
         c = self.core[cn]
         eng.cur, eng.cur_core = cn, c
         eng.pins.clear()
-        if self.lookahead is not None:
-            self._horizon(c)
+        k = self.lookahead
+        if k is not None:  # operands move no earlier than core c's k-th previous CN start
+            recent = self.recent[c]
+            if len(recent) >= k:
+                h = recent[-k]
+                if h > eng.horizon_of[c]:
+                    eng.set_horizon(c, h)
+            eng.horizon = eng.horizon_of[c]
         uses: list[tuple[int, int]] = []  # (memory, key) used by this CN, released at its end
         t = self.core_free[c]
         if self.pred_end[cn] > t:
@@ -218,11 +263,8 @@ class _Run:
             start, dur = t, self.lat[cn]
         end = start + dur
         self.start[cn], self.end[cn], self.core_free[c] = start, end, end
-        if self.lookahead is not None:
-            recent = self.recent[c]
-            recent.append(start)
-            if len(recent) > 8:
-                del recent[:-8]
+        if k is not None:
+            self.recent[c].append(start)
         if entry is None:
             eng.in_dram[cn] = end
         else:
@@ -241,16 +283,6 @@ class _Run:
         if self.graph_out[cn] and home >= 0:
             done = eng.to_dram(TransferKind.OUTPUT_WRITEBACK, cn, home, c, end)
             eng.discharge(home, cn, done)
-
-    def _horizon(self, c: int) -> None:
-        """Operands of core c's next CN move no earlier than its lookahead-th previous start."""
-        eng, recent, k = self.eng, self.recent[c], self.lookahead
-        assert k is not None
-        if len(recent) >= k:
-            h = recent[-k]
-            if h > eng.horizon_of[c]:
-                eng.set_horizon(c, h)
-        eng.horizon = eng.horizon_of[c]
 
     def _inputs(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
         """Bring every data input of cn into the memory it reads it from; the ready cycle."""
@@ -407,6 +439,23 @@ def _weight_uses(
     return dict(zip(uniq.tolist(), counts.tolist(), strict=True))
 
 
+def _energy(run: _Run) -> EnergyBreakdown:
+    ctx, core = run.ctx, run.core_np
+    shape = ctx.graph.shape
+    mac = float(ctx.mac_pj[shape, core].sum())
+    dram = float(ctx.dram_pj[shape, core].sum())
+    e = run.eng.energy
+    return EnergyBreakdown(
+        mac_pj=mac,
+        onchip_memory_pj=float(ctx.energy_pj[shape, core].sum()) - mac - dram,
+        streamed_dram_pj=dram,
+        dram_fetch_pj=e.dram_fetch_pj,
+        link_pj=e.link_pj,
+        eviction_pj=e.eviction_pj,
+        output_writeback_pj=e.output_writeback_pj,
+    )
+
+
 def _assemble(run: _Run) -> Schedule:
     ctx, eng = run.ctx, run.eng
     g = ctx.graph
@@ -416,18 +465,7 @@ def _assemble(run: _Run) -> Schedule:
     end = np.asarray(run.end, dtype=np.int64)
     latency = max(int(end.max(initial=0)), int(tr["tr_end"].max(initial=0)))
     cn_energy = ctx.energy_pj[g.shape, core]
-    mac = float(ctx.mac_pj[g.shape, core].sum())
-    dram = float(ctx.dram_pj[g.shape, core].sum())
-    e = eng.energy
-    energy = EnergyBreakdown(
-        mac_pj=mac,
-        onchip_memory_pj=float(cn_energy.sum()) - mac - dram,
-        streamed_dram_pj=dram,
-        dram_fetch_pj=e.dram_fetch_pj,
-        link_pj=e.link_pj,
-        eviction_pj=e.eviction_pj,
-        output_writeback_pj=e.output_writeback_pj,
-    )
+    energy = _energy(run)
     names = ctx.acc.core_names
     memories = tuple(
         MemoryTimeline(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
 from fuseflow.schedule.types import TransferKind
@@ -10,32 +12,16 @@ FETCH_KINDS = (TransferKind.WEIGHT_FETCH, TransferKind.INPUT_FETCH, TransferKind
 
 
 class TransferLog:
-    """Every transfer of a run, appended in creation order; converted to arrays at the end."""
+    """Every transfer of a run, appended in creation order; converted to arrays at the end.
 
-    __slots__ = (
-        "bits",
-        "bw",
-        "dst",
-        "end",
-        "kind",
-        "res",
-        "res_ptr",
-        "src",
-        "start",
-        "tensor",
-        "tensor_kind",
-    )
+    ``rows[i]`` is (kind, tensor_kind, tensor, src, dst, start, end, bits, bw) of transfer i;
+    its resources are ``res[res_ptr[i]:res_ptr[i + 1]]``.
+    """
+
+    __slots__ = ("res", "res_ptr", "rows")
 
     def __init__(self) -> None:
-        self.kind: list[int] = []
-        self.tensor_kind: list[int] = []
-        self.tensor: list[int] = []
-        self.src: list[int] = []
-        self.dst: list[int] = []
-        self.start: list[int] = []
-        self.end: list[int] = []
-        self.bits: list[int] = []
-        self.bw: list[float] = []
+        self.rows: list[Row] = []
         self.res: list[int] = []
         self.res_ptr: list[int] = [0]
 
@@ -52,33 +38,43 @@ class TransferLog:
         bw: float,
         resources: tuple[int, ...],
     ) -> int:
-        self.kind.append(kind)
-        self.tensor_kind.append(tensor_kind)
-        self.tensor.append(tensor)
-        self.src.append(src)
-        self.dst.append(dst)
-        self.start.append(start)
-        self.end.append(end)
-        self.bits.append(bits)
-        self.bw.append(bw)
-        self.res.extend(resources)
-        self.res_ptr.append(len(self.res))
-        return len(self.kind) - 1
+        rows = self.rows
+        rows.append((kind, tensor_kind, tensor, src, dst, start, end, bits, bw))
+        res = self.res
+        if resources:
+            res += resources
+        self.res_ptr.append(len(res))
+        return len(rows) - 1
 
     def resources_of(self, i: int) -> list[int]:
         return self.res[self.res_ptr[i] : self.res_ptr[i + 1]]
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "tr_kind": np.asarray(self.kind, dtype=np.int8),
-            "tr_tensor_kind": np.asarray(self.tensor_kind, dtype=np.int8),
-            "tr_tensor": np.asarray(self.tensor, dtype=np.int64),
-            "tr_src": np.asarray(self.src, dtype=np.int32),
-            "tr_dst": np.asarray(self.dst, dtype=np.int32),
-            "tr_start": np.asarray(self.start, dtype=np.int64),
-            "tr_end": np.asarray(self.end, dtype=np.int64),
-            "tr_bits": np.asarray(self.bits, dtype=np.int64),
-            "tr_bw_bits": np.asarray(self.bw, dtype=np.float64),
-            "tr_res_ptr": np.asarray(self.res_ptr, dtype=np.int64),
-            "tr_res": np.asarray(self.res, dtype=np.int32),
+        cols: list[tuple[float, ...]] = list(zip(*self.rows, strict=True)) or [()] * len(_COLUMNS)
+        out = {
+            name: np.asarray(col, dtype=dtype)
+            for (name, dtype), col in zip(_COLUMNS, cols, strict=True)
         }
+        out["tr_res_ptr"] = np.asarray(self.res_ptr, dtype=np.int64)
+        out["tr_res"] = np.asarray(self.res, dtype=np.int32)
+        return out
+
+
+Row = tuple[int, int, int, int, int, int, int, int, float]
+# fields of a row
+SRC: Final = 3
+START: Final = 5
+END: Final = 6
+BITS: Final = 7
+BW: Final = 8
+_COLUMNS = (
+    ("tr_kind", np.int8),
+    ("tr_tensor_kind", np.int8),
+    ("tr_tensor", np.int64),
+    ("tr_src", np.int32),
+    ("tr_dst", np.int32),
+    ("tr_start", np.int64),
+    ("tr_end", np.int64),
+    ("tr_bits", np.int64),
+    ("tr_bw_bits", np.float64),
+)

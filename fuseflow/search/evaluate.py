@@ -35,14 +35,14 @@ class SchedulerEvaluator:
 
     def __call__(self, problem: AllocationProblem) -> Evaluator:
         from fuseflow.schedule.context import build_context
-        from fuseflow.schedule.scheduler import ScheduleOptions, schedule_with
+        from fuseflow.schedule.scheduler import ScheduleOptions, score_with
 
         ctx = build_context(problem.graph, problem.acc, problem.costs)
         options = self.options if self.options is not None else ScheduleOptions()
 
         def evaluate(allocation: NDArray[np.int32]) -> tuple[int, float]:
-            result = schedule_with(ctx, allocation, options=options)
-            return int(result.latency_cycles), float(result.energy.total_pj)
+            latency, energy = score_with(ctx, allocation, options=options)
+            return int(latency), float(energy)
 
         return evaluate
 
