@@ -14,6 +14,12 @@ from fuseflow.schedule.transfers import BITS, BW, END, SRC, START, TransferLog
 from fuseflow.schedule.types import DRAM_ENDPOINT, TensorKind, TransferKind
 
 NO_TIME = -1
+# the enums as plain ints (attribute access on an enum class is slow in the per-transfer path)
+_C2C = int(TransferKind.CORE_TO_CORE)
+_EVICTION = int(TransferKind.EVICTION)
+_WRITEBACK = int(TransferKind.OUTPUT_WRITEBACK)
+_REFETCH = int(TransferKind.REFETCH)
+_CN_OUTPUT, _WEIGHT, _DRAM_INPUT = (int(k) for k in TensorKind)
 
 
 @dataclass
@@ -95,11 +101,11 @@ class Engine:
         """Reserve the route for ``bits`` from the earliest window >= t0; log it; (start, end)."""
         n = self.n
         if key < n:
-            tkind, tid = TensorKind.CN_OUTPUT, key
+            tkind, tid = _CN_OUTPUT, key
         elif key < n + self.n_w:
-            tkind, tid = TensorKind.WEIGHT, key - n
+            tkind, tid = _WEIGHT, key - n
         else:
-            tkind, tid = TensorKind.DRAM_INPUT, key - n - self.n_w
+            tkind, tid = _DRAM_INPUT, key - n - self.n_w
         if not route.resources:  # a copy between two memories of one core
             dur = ceil_div(bits, local_bw)
             self.log.add(kind, tkind, tid, src, dst, t0, t0 + dur, bits, local_bw, ())
@@ -121,20 +127,20 @@ class Engine:
         self.last_tr[key] = i
         e = self.energy
         e.link_pj += bits * route.pj_per_bit
-        if kind == TransferKind.EVICTION:
+        if kind == _EVICTION:
             e.eviction_pj += bits * self.ctx.dram_write_pj_per_bit
-        elif kind == TransferKind.OUTPUT_WRITEBACK:
+        elif kind == _WRITEBACK:
             e.output_writeback_pj += bits * self.ctx.dram_write_pj_per_bit
-        elif kind != TransferKind.CORE_TO_CORE:
+        elif kind != _C2C:
             e.dram_fetch_pj += bits * self.ctx.dram_read_pj_per_bit
         return s, s + dur
 
     def _tensor_id(self, key: int) -> tuple[int, int]:
         if key < self.n:
-            return TensorKind.CN_OUTPUT, key
+            return _CN_OUTPUT, key
         if key < self.n + self.n_w:
-            return TensorKind.WEIGHT, key - self.n
-        return TensorKind.DRAM_INPUT, key - self.n - self.n_w
+            return _WEIGHT, key - self.n
+        return _DRAM_INPUT, key - self.n - self.n_w
 
     def _try_broadcast(
         self, kind: int, key: int, src: int, dst: int, route: RouteInfo, bits: int, t0: int, m: int
@@ -197,9 +203,7 @@ class Engine:
             core = self.ctx.mem_cores[m][0]
             t0 = max(t, entry[AVAIL])
             route = self.ctx.dram_write[core]
-            _, e = self.move(
-                TransferKind.EVICTION, key, core, DRAM_ENDPOINT, route, entry[SIZE], t0
-            )
+            _, e = self.move(_EVICTION, key, core, DRAM_ENDPOINT, route, entry[SIZE], t0)
             self.in_dram[key] = e
             free = max(free, e)
         self.left[key * self.n_mem + m] = entry[USES]
@@ -228,7 +232,7 @@ class Engine:
         """Bring a tensor with a DRAM copy into memory m of ``core``; its arrival cycle."""
         lk = key * self.n_mem + m
         if lk in self.fetched:
-            kind = TransferKind.REFETCH
+            kind = _REFETCH
             uses = self.left.pop(lk, uses)
         self.fetched.add(lk)
         t0 = self.dram_time(key)
@@ -271,9 +275,7 @@ class Engine:
         entry = self.mem.resident[home].get(p) if home >= 0 else None
         if entry is not None:
             route = self.ctx.c2c[(src_core, core)]
-            e = self._bring(
-                TransferKind.CORE_TO_CORE, p, src_core, core, route, bits, entry[AVAIL], m, uses
-            )
+            e = self._bring(_C2C, p, src_core, core, route, bits, entry[AVAIL], m, uses)
             self.discharge(home, p, e)
             return e
         self.fetched.add(lk)
@@ -282,7 +284,7 @@ class Engine:
         t0 = self.dram_time(p)
         assert t0 is not None, "an evicted output must have been written back"
         route = self.ctx.dram_read[core]
-        return self._bring(TransferKind.REFETCH, p, DRAM_ENDPOINT, core, route, bits, t0, m, uses)
+        return self._bring(_REFETCH, p, DRAM_ENDPOINT, core, route, bits, t0, m, uses)
 
     def to_dram(self, kind: int, p: int, home: int, core: int, t0: int) -> int:
         """Make sure CN output p has a DRAM copy; the cycle it is complete."""
@@ -303,9 +305,9 @@ class Engine:
         """
         dirs: list[tuple[RouteInfo, int, int, int]] = []
         if mask & 3:
-            dirs.append((self.ctx.dram_read[core], TensorKind.DRAM_INPUT, DRAM_ENDPOINT, core))
+            dirs.append((self.ctx.dram_read[core], _DRAM_INPUT, DRAM_ENDPOINT, core))
         if mask & 4:
-            dirs.append((self.ctx.dram_write[core], TensorKind.CN_OUTPUT, core, DRAM_ENDPOINT))
+            dirs.append((self.ctx.dram_write[core], _CN_OUTPUT, core, DRAM_ENDPOINT))
         if bw <= 0:
             return t, lat
         share = bw / len(dirs)

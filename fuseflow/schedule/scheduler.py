@@ -159,7 +159,7 @@ class _Run:
         self.mem_of: list[list[int]] = ctx.mem_of.tolist()
         edge_mem = _edge_memories(ctx, core, mask)
         _check_memories(ctx, core, mask, edge_mem)
-        self.edge_mem: list[int] = edge_mem.tolist()
+        self.copy_need = _copy_needs(ctx, edge_mem)
         self.in_mem: list[int] = edge_mem[g.in_edges].tolist()  # per in-edge slot
         self.in_src: list[int] = g.edge_src[g.in_edges].tolist()
         self.weight_uses = _weight_uses(ctx, core, mask)
@@ -289,6 +289,7 @@ class _Run:
         eng = self.eng
         resident = eng.mem.resident
         in_mem, in_src, home, pin = self.in_mem, self.in_src, self.home, eng.pins.add
+        n_mem = eng.n_mem
         for k in range(self.in_ptr[cn], self.in_ptr[cn + 1]):
             m = in_mem[k]
             if m == -1:
@@ -319,22 +320,12 @@ class _Run:
             elif m == hp:  # the home copy was evicted: fetch it back
                 arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
             else:
-                n_uses, bits = self._copy_need(p, m)
+                n_uses, bits = self.copy_need[p * n_mem + m]
                 arrival = eng.copy_output(p, hp, self.core[p], m, c, bits, n_uses)
             uses.append((m, p))
             if arrival > t:
                 t = arrival
         return t
-
-    def _copy_need(self, p: int, m: int) -> tuple[int, int]:
-        """Consumer edges of p reading from memory m, and the bits a copy there holds."""
-        n_uses = bits = 0
-        edge_mem, edge_bits = self.edge_mem, self.edge_bits
-        for e in range(self.out_ptr[p], self.out_ptr[p + 1]):
-            if edge_mem[e] == m:
-                n_uses += 1
-                bits += edge_bits[e]
-        return n_uses, min(bits, self.obits[p])
 
     def _constants(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
         """Weights and graph-input windows of cn, fetched from DRAM unless resident/streamed."""
@@ -398,6 +389,22 @@ def _edge_memories(
     out[streamed] = -2
     out[~ctx.data_edge] = -1
     return out
+
+
+def _copy_needs(ctx: ScheduleContext, edge_mem: NDArray[np.int64]) -> dict[int, tuple[int, int]]:
+    """Per (CN output p, memory m) read there (key p * n_mem + m): consumer edges reading p from
+    m, and the bits a copy of p there holds (their windows, at most p's output)."""
+    g = ctx.graph
+    sel = np.flatnonzero(edge_mem >= 0)
+    src = g.edge_src[sel].astype(np.int64)
+    keys = src * len(ctx.mem_names) + edge_mem[sel]
+    uniq, first, inv, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    bits = np.zeros(uniq.size, dtype=np.int64)
+    np.add.at(bits, inv.reshape(-1), g.edge_bits[sel].astype(np.int64))
+    bits = np.minimum(bits, g.output_bits[src[first]])
+    return dict(zip(uniq.tolist(), zip(counts.tolist(), bits.tolist(), strict=True), strict=True))
 
 
 def _check_memories(
