@@ -209,8 +209,10 @@ def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
     # the loops below a position, as a bit set of label indices: footprints depend on it only
     bits = np.cumsum(np.left_shift(1, orders), axis=1) if labels else np.zeros((1, 0), np.int64)
     members = np.concatenate([np.zeros((n_perm, 1), np.int64), bits], axis=1)
-    sets, loop_set = np.unique(members, return_inverse=True)
-    loop_set = loop_set.reshape(members.shape).astype(np.int64)
+    present = np.zeros(1 << n, dtype=bool)  # the distinct sets, numbered in ascending order
+    present[members] = True
+    sets = np.flatnonzero(present)
+    loop_set = (np.cumsum(present) - 1)[members]
     inside = (sets[:, None] >> np.arange(n)[None, :]) & 1 == 1  # (S, n)
     of_dim = (lab_all // 1000)[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
     steps = np.where(inside[:, :, None] & of_dim[None], (lab_all % 1000)[None, :, None], 1)
