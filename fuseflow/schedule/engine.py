@@ -63,6 +63,10 @@ class Engine:
             [(m, ctx.mem_cores[m]) for m in sorted({int(m) for m in row if m >= 0})]
             for row in ctx.mem_of
         ]
+        n_cores = len(ctx.acc.cores)
+        self.c2c: list[list[RouteInfo | None]] = [  # core-to-core routes by [src][dst]
+            [ctx.c2c.get((a, b)) for b in range(n_cores)] for a in range(n_cores)
+        ]
         self.cur = -1  # the CN being placed, for error messages
         self.cur_core = -1
 
@@ -254,7 +258,7 @@ class Engine:
     ) -> int:
         if self.horizon > t0:
             t0 = self.horizon
-        if self.broadcast and route.resources:
+        if self.broadcast and route.resources and key in self.last_tr:
             j = self._try_broadcast(kind, key, src, dst, route, bits, t0, m)
             if j is not None:
                 row = self.log.rows[j]
@@ -274,9 +278,14 @@ class Engine:
             uses = self.left.pop(lk)
         entry = self.mem.resident[home].get(p) if home >= 0 else None
         if entry is not None:
-            route = self.ctx.c2c[(src_core, core)]
+            route = self.c2c[src_core][core] or self.ctx.c2c[(src_core, core)]
             e = self._bring(_C2C, p, src_core, core, route, bits, entry[AVAIL], m, uses)
-            self.discharge(home, p, e)
+            # one use of the home copy done (Engine.discharge; m != home, so it is still there)
+            if e > entry[BUSY]:
+                entry[BUSY] = e
+            entry[USES] -= 1
+            if entry[USES] <= 0:
+                self.mem.release(home, p, entry[BUSY])
             return e
         self.fetched.add(lk)
         if home >= 0:

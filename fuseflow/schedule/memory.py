@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 # A resident entry: [size_bits, available_cycle, busy_until_cycle, remaining_uses]
 SIZE, AVAIL, BUSY, USES = 0, 1, 2, 3
 BLOCK = 64  # change points per block of a step function (split at twice this)
+_SPLIT_AT = 2 * BLOCK
 
 
 class Steps:
@@ -70,15 +71,15 @@ class Steps:
         if t > times[-1]:  # after every point (the common case): only the end level changes
             if self.level > self.peak:
                 self.peak = self.level
-            b = len(tl) - 1
             times.append(t)
-            self.d[b].append(delta)
-            total = self.bsum[b] + delta
-            self.bsum[b] = total
-            if total > self.bmax[b]:
-                self.bmax[b] = total
-            if len(times) > 2 * BLOCK:
-                self._split(b)
+            self.d[-1].append(delta)
+            bsum = self.bsum
+            total = bsum[-1] + delta
+            bsum[-1] = total
+            if total > self.bmax[-1]:
+                self.bmax[-1] = total
+            if len(times) > _SPLIT_AT:
+                self._split(len(tl) - 1)
             return
         if delta > 0:
             self.peak += delta

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
@@ -92,10 +93,16 @@ def _scheduled(
     ctx: ScheduleContext, allocation: NDArray[np.int32], options: ScheduleOptions
 ) -> _Run:
     run = _Run(ctx, cn_cores(ctx, allocation), options)
-    if options.prefetch_weights:
-        run.prefetch()
     order = options.order or getattr(ctx.graph, "priority_mode", "depth_first")
-    run.loop(order == "latency_first")
+    collecting = gc.isenabled()
+    gc.disable()  # a run makes many small long-lived objects and no cycles: no GC passes
+    try:
+        if options.prefetch_weights:
+            run.prefetch()
+        run.loop(order == "latency_first")
+    finally:
+        if collecting:
+            gc.enable()
     return run
 
 
