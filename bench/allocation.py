@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--split", type=int, default=1, help="factor of the open K splits")
     ap.add_argument("--generations", type=int, default=10)
     ap.add_argument("--individuals", type=int, default=16)
+    ap.add_argument("--ga-only", action="store_true", help="greedy and GA only (no CP runs)")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -99,6 +100,9 @@ def main() -> None:
     ga = GaSettings.stream(args.individuals, args.generations)
     name = f"GA Stream {args.individuals}x{args.generations}"
     ga_run = timed(name, algorithm="ga", budget=Budget(), ga=ga, workers=args.workers)
+    if args.ga_only:
+        print(f"GA wall time {ga_run.seconds:.2f} s for {ga_run.evaluations} scheduler runs")
+        return
     cp_alone = CpSettings(deterministic_seconds=args.cp_dtime, polish=False)
     cp_polish = CpSettings(deterministic_seconds=args.cp_dtime)
     budget = Budget(evaluations=args.polish_evals)  # reproducible: no wall-clock limit
