@@ -14,7 +14,8 @@ from sched_cases import run as run_checked
 from fuseflow.cost.table import CostTable
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Accelerator
-from fuseflow.schedule.scheduler import ScheduleOptions, schedule
+from fuseflow.schedule.context import build_context
+from fuseflow.schedule.scheduler import ScheduleOptions, schedule, score_with
 from fuseflow.schedule.types import EnergyBreakdown, MemoryTimeline, Schedule
 from fuseflow.schedule.validator import validate_schedule
 from fuseflow.tiling.graph import CNGraph
@@ -109,9 +110,15 @@ Problem = tuple[CNGraph, Accelerator, CostTable, list[int], ScheduleOptions]
 def test_every_schedule_is_valid(p: Problem) -> None:
     g, acc, table, alloc, opts = p
     try:
-        run_checked(g, acc, table, alloc, opts)  # asserts validate_schedule(...) == []
+        sched = run_checked(g, acc, table, alloc, opts)  # asserts validate_schedule(...) == []
     except InfeasibleError as err:
         assert "cannot hold" in str(err)
+        return
+    # the search's scoring path gives the figures of the full schedule, exactly
+    ctx = build_context(g, acc, table)
+    allocation = np.asarray(alloc, dtype=np.int32)
+    score = score_with(ctx, allocation, options=opts)
+    assert score == (sched.latency_cycles, sched.energy.total_pj)
 
 
 def _chain() -> tuple[CNGraph, Accelerator, CostTable, Schedule]:

@@ -189,6 +189,20 @@ def test_latency_first_order() -> None:
     assert times(lat) == [(0, 10), (11, 21), (0, 10)]
 
 
+@pytest.mark.parametrize("order", ["depth_first", "latency_first"])
+def test_cyclic_graph_is_an_input_error(order: str) -> None:
+    acc = accelerator([core("A")])
+    g = graph([CN(out_bits=8), CN(layer=1, out_bits=8)], [(0, 1, 8), (1, 0, 8)])
+    with pytest.raises(InputError, match="cycle"):
+        schedule(
+            g,
+            acc,
+            costs(acc, [10]),
+            np.asarray([0, 0], dtype=np.int32),
+            options=ScheduleOptions(order=order),
+        )  # type: ignore[arg-type]
+
+
 def test_prefetch_weights_runs_and_validates() -> None:
     acc = accelerator([core("A")])
     g = graph([CN(weight=0), CN(weight=1)], weight_bits=[160, 160])
