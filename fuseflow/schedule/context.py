@@ -34,6 +34,7 @@ class GraphLists:
     """The CN graph as Python lists for the event loop (converted once, not per run)."""
 
     in_ptr: list[int]
+    in_src: list[int]  # per in-edge slot: the producer
     out_ptr: list[int]
     edge_dst: list[int]
     edge_bits: list[int]
@@ -138,6 +139,7 @@ def build_context(
 def _lists(g: CNGraph) -> GraphLists:
     return GraphLists(
         in_ptr=g.in_ptr.tolist(),
+        in_src=g.edge_src[g.in_edges].tolist(),
         out_ptr=g.out_ptr.tolist(),
         edge_dst=g.edge_dst.tolist(),
         edge_bits=g.edge_bits.tolist(),

@@ -166,9 +166,9 @@ class _Run:
         self.mem_of: list[list[int]] = ctx.mem_of.tolist()
         edge_mem = _edge_memories(ctx, core, mask)
         _check_memories(ctx, core, mask, edge_mem)
-        self.copy_need = _copy_needs(ctx, edge_mem)
+        self.copy_uses, self.copy_bits = _copy_needs(ctx, edge_mem)  # per in-edge slot
         self.in_mem: list[int] = edge_mem[g.in_edges].tolist()  # per in-edge slot
-        self.in_src: list[int] = g.edge_src[g.in_edges].tolist()
+        self.in_src = ctx.lists.in_src  # per in-edge slot
         self.weight_uses = _weight_uses(ctx, core, mask)
         self.start = [0] * g.n
         self.end = [0] * g.n
@@ -296,7 +296,6 @@ class _Run:
         eng = self.eng
         resident = eng.mem.resident
         in_mem, in_src, home, pin = self.in_mem, self.in_src, self.home, eng.pins.add
-        n_mem = eng.n_mem
         for k in range(self.in_ptr[cn], self.in_ptr[cn + 1]):
             m = in_mem[k]
             if m == -1:
@@ -327,7 +326,7 @@ class _Run:
             elif m == hp:  # the home copy was evicted: fetch it back
                 arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
             else:
-                n_uses, bits = self.copy_need[p * n_mem + m]
+                n_uses, bits = self.copy_uses[k], self.copy_bits[k]
                 arrival = eng.copy_output(p, hp, self.core[p], m, c, bits, n_uses)
             uses.append((m, p))
             if arrival > t:
@@ -398,20 +397,25 @@ def _edge_memories(
     return out
 
 
-def _copy_needs(ctx: ScheduleContext, edge_mem: NDArray[np.int64]) -> dict[int, tuple[int, int]]:
-    """Per (CN output p, memory m) read there (key p * n_mem + m): consumer edges reading p from
-    m, and the bits a copy of p there holds (their windows, at most p's output)."""
+def _copy_needs(ctx: ScheduleContext, edge_mem: NDArray[np.int64]) -> tuple[list[int], list[int]]:
+    """Per in-edge slot reading a CN output p from a memory m: the consumer edges of p reading it
+    from m (the uses of a copy there), and the bits the copy holds (their windows, at most p's
+    output)."""
     g = ctx.graph
+    n_mem = len(ctx.mem_names)
     sel = np.flatnonzero(edge_mem >= 0)
-    src = g.edge_src[sel].astype(np.int64)
-    keys = src * len(ctx.mem_names) + edge_mem[sel]
-    uniq, first, inv, counts = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    bits = np.zeros(uniq.size, dtype=np.int64)
-    np.add.at(bits, inv.reshape(-1), g.edge_bits[sel].astype(np.int64))
-    bits = np.minimum(bits, g.output_bits[src[first]])
-    return dict(zip(uniq.tolist(), zip(counts.tolist(), bits.tolist(), strict=True), strict=True))
+    keys = g.edge_src[sel].astype(np.int64) * n_mem + edge_mem[sel]
+    uniq, inv = np.unique(keys, return_inverse=True)
+    inv = inv.reshape(-1)
+    counts = np.bincount(inv, minlength=uniq.size)
+    # float sums of integer bits are exact far beyond any tensor size (< 2**53)
+    bits = np.bincount(inv, weights=g.edge_bits[sel], minlength=uniq.size).astype(np.int64)
+    bits = np.minimum(bits, g.output_bits[uniq // n_mem])
+    uses_e = np.zeros(g.n_edges, dtype=np.int64)
+    bits_e = np.zeros(g.n_edges, dtype=np.int64)
+    uses_e[sel] = counts[inv]
+    bits_e[sel] = bits[inv]
+    return uses_e[g.in_edges].tolist(), bits_e[g.in_edges].tolist()
 
 
 def _check_memories(
