@@ -129,8 +129,9 @@ class ScoreCache:
             return
         if self._pool is None:
             self._pool = _make_pool(self.problem, self.factory, self.workers)
-        chunk = max(1, -(-len(todo) // self.workers))
-        results = list(self._pool.map(_work, todo.values(), chunksize=chunk))
+        # one allocation per task: a worker slowed down (a loaded machine, a costly candidate)
+        # takes fewer; a task costs far more to score than to send. Results keep their order.
+        results = list(self._pool.map(_work, todo.values(), chunksize=1))
         self._memo.update(zip(todo, results, strict=True))
         self.evaluations += len(todo)
 
