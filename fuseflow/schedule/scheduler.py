@@ -41,7 +41,7 @@ class ScheduleOptions:
     ``lookahead``: operands of a CN start moving into its core's memory once the k-th previous
     CN of that core has started (a DMA queue k CNs deep; 1 = double buffering). None moves
     them as early as data, room and links allow (Stream's behaviour); on the shipped ResNet-18
-    examples k = 16 gives the same schedule and k = 8 is within 1.2 %, but None makes each
+    examples k = 8, 16 and 32 give the same schedule, within 1.2 % of None, but None makes each
     memory check walk back to cycle 0, which grows quadratically on 100k+ CN graphs whose
     memories fill up. ``prefetch_weights`` ignores it.
     """
@@ -166,7 +166,7 @@ class _Run:
         self.mem_of: list[list[int]] = ctx.mem_of.tolist()
         edge_mem = _edge_memories(ctx, core, mask)
         _check_memories(ctx, core, mask, edge_mem)
-        self.copy_uses, self.copy_bits = _copy_needs(ctx, edge_mem)  # per in-edge slot
+        self.edge_mem: list[int] = edge_mem.tolist()
         self.in_mem: list[int] = edge_mem[g.in_edges].tolist()  # per in-edge slot
         self.in_src = ctx.lists.in_src  # per in-edge slot
         self.weight_uses = _weight_uses(ctx, core, mask)
@@ -174,8 +174,9 @@ class _Run:
         self.end = [0] * g.n
         self.core_free = [0] * len(ctx.acc.cores)
         self.lookahead = opts.lookahead
-        # the last 8 CN starts per core (a lookahead beyond 8 never sets a horizon)
-        self.recent = [deque([0], maxlen=8) for _ in ctx.acc.cores]
+        # the last `lookahead` CN starts per core
+        depth = max(1, opts.lookahead or 1)
+        self.recent = [deque([0], maxlen=depth) for _ in ctx.acc.cores]
         self.pred_end = [0] * g.n
         gl = ctx.lists
         self.in_ptr = gl.in_ptr
@@ -326,12 +327,22 @@ class _Run:
             elif m == hp:  # the home copy was evicted: fetch it back
                 arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
             else:
-                n_uses, bits = self.copy_uses[k], self.copy_bits[k]
+                n_uses, bits = self._copy_need(p, m)
                 arrival = eng.copy_output(p, hp, self.core[p], m, c, bits, n_uses)
             uses.append((m, p))
             if arrival > t:
                 t = arrival
         return t
+
+    def _copy_need(self, p: int, m: int) -> tuple[int, int]:
+        """Consumer edges of p reading from memory m, and the bits a copy there holds."""
+        n_uses = bits = 0
+        edge_mem, edge_bits = self.edge_mem, self.edge_bits
+        for e in range(self.out_ptr[p], self.out_ptr[p + 1]):
+            if edge_mem[e] == m:
+                n_uses += 1
+                bits += edge_bits[e]
+        return n_uses, min(bits, self.obits[p])
 
     def _constants(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
         """Weights and graph-input windows of cn, fetched from DRAM unless resident/streamed."""
@@ -395,27 +406,6 @@ def _edge_memories(
     out[streamed] = -2
     out[~ctx.data_edge] = -1
     return out
-
-
-def _copy_needs(ctx: ScheduleContext, edge_mem: NDArray[np.int64]) -> tuple[list[int], list[int]]:
-    """Per in-edge slot reading a CN output p from a memory m: the consumer edges of p reading it
-    from m (the uses of a copy there), and the bits the copy holds (their windows, at most p's
-    output)."""
-    g = ctx.graph
-    n_mem = len(ctx.mem_names)
-    sel = np.flatnonzero(edge_mem >= 0)
-    keys = g.edge_src[sel].astype(np.int64) * n_mem + edge_mem[sel]
-    uniq, inv = np.unique(keys, return_inverse=True)
-    inv = inv.reshape(-1)
-    counts = np.bincount(inv, minlength=uniq.size)
-    # float sums of integer bits are exact far beyond any tensor size (< 2**53)
-    bits = np.bincount(inv, weights=g.edge_bits[sel], minlength=uniq.size).astype(np.int64)
-    bits = np.minimum(bits, g.output_bits[uniq // n_mem])
-    uses_e = np.zeros(g.n_edges, dtype=np.int64)
-    bits_e = np.zeros(g.n_edges, dtype=np.int64)
-    uses_e[sel] = counts[inv]
-    bits_e[sel] = bits[inv]
-    return uses_e[g.in_edges].tolist(), bits_e[g.in_edges].tolist()
 
 
 def _check_memories(

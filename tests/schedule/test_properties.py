@@ -97,7 +97,7 @@ def problems(draw: st.DrawFn) -> tuple[CNGraph, Accelerator, CostTable, list[int
         order=draw(st.sampled_from(["depth_first", "latency_first"])),
         prefetch_weights=draw(st.booleans()),
         broadcast=draw(st.booleans()),
-        lookahead=draw(st.sampled_from([None, 1, 2, 8])),
+        lookahead=draw(st.sampled_from([None, 1, 2, 8, 12])),
     )
     return g, acc, table, alloc, opts
 
