@@ -89,14 +89,20 @@ class _View:
                 self.cost_ok[i] = True
                 self.lat[i], self.energy[i] = r.latency_cycles, r.energy_pj
                 self.mac[i], self.dram[i] = r.mac_energy_pj, r.dram_energy_pj
+        self._mem_names: dict[tuple[int, str], str] = {}  # asked per CN, edge and transfer
         self.dram_bw = {
             (s_, c): r.dram_bw_bits for (s_, c), r in costs.results.items() if r.dram_bw_bits > 0
         }
 
     def mem(self, core: int, role: str) -> str:
-        if not self.acc.cores[core].hierarchy(role):  # type: ignore[arg-type]
-            role = "I"  # a core without that operand (pooling: no W) takes activations in I's
-        return self.acc.memory_instance(self.names[core], role)  # type: ignore[arg-type]
+        key = (core, role)
+        name = self._mem_names.get(key)
+        if name is None:
+            if not self.acc.cores[core].hierarchy(role):  # type: ignore[arg-type]
+                role = "I"  # a core without that operand (pooling: no W) takes activations in I's
+            name = self.acc.memory_instance(self.names[core], role)  # type: ignore[arg-type]
+            self._mem_names[key] = name
+        return name
 
     def cn(self, i: int) -> str:
         g = self.g
