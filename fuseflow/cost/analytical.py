@@ -125,7 +125,7 @@ def _search(
     hierarchy = {role: core.hierarchy(role) for role in layer.operands}
     physical = core.memories
     if streamed:
-        virtual = _dram_level(dram, streamed, core)
+        virtual = dram_level(dram, streamed, core)
         hierarchy = {r: lv + ((virtual,) if r in streamed else ()) for r, lv in hierarchy.items()}
         physical = (*physical, virtual)
     nest = build_nest(layer, core, hierarchy)
@@ -184,7 +184,8 @@ def _streamed(core: Core, foot: dict[Role, int]) -> set[Role]:
     return out
 
 
-def _dram_level(dram: Dram, roles: set[Role], core: Core) -> MemoryLevel:
+def dram_level(dram: Dram, roles: set[Role], core: Core) -> MemoryLevel:
+    """DRAM as the top memory level of ``core`` for the operands in ``roles`` (streamed)."""
     separate = dram.ports == "separate"
     return MemoryLevel(
         name="dram",

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from fuseflow.cost.analytical import DEFAULT_DRAM, top_footprints
+from fuseflow.cost.analytical import DEFAULT_DRAM, dram_level, top_footprints
 from fuseflow.cost.latency import port_of
 from fuseflow.cost.nest import spatial_factors
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
@@ -234,7 +234,7 @@ def core_to_zigzag(core: Core, streamed: set[Role], dram: Dram) -> dict[str, Any
     rename = _rename(core)
     memories = {m.name: _memory(m, rename) for m in core.memories}
     if streamed:
-        memories["dram"] = _memory(_dram_level(core, streamed, dram), rename)
+        memories["dram"] = _memory(dram_level(dram, streamed, core), rename)
     return {
         "name": core.name,
         "memories": memories,
@@ -249,23 +249,6 @@ def core_to_zigzag(core: Core, streamed: set[Role], dram: Dram) -> dict[str, Any
 
 def _rename(core: Core) -> dict[str, str]:
     return {name: f"D{i + 1}" for i, (name, _) in enumerate(core.array)}
-
-
-def _dram_level(core: Core, roles: set[Role], dram: Dram) -> MemoryLevel:
-    separate = dram.ports == "separate"
-    return MemoryLevel(
-        name="dram",
-        size_bits=dram.size_bits,
-        read_bw_bits=dram.read_bw_bits,
-        write_bw_bits=dram.write_bw_bits,
-        read_energy_pj=dram.read_energy_pj,
-        write_energy_pj=dram.write_energy_pj,
-        operands=frozenset(roles),
-        served_dims=tuple(d for d, _ in core.array),
-        read_ports=int(separate),
-        write_ports=int(separate),
-        read_write_ports=int(not separate),
-    )
 
 
 def _memory(m: MemoryLevel, rename: dict[str, str]) -> dict[str, Any]:
