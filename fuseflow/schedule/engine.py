@@ -126,7 +126,10 @@ class Engine:
                 part = tuple((r, free) for r in route.resources)
                 if t0 + dur2 < s + dur and book.earliest(part, t0, dur2) == t0:
                     s, dur, bw, demand = t0, dur2, free, part
-        book.reserve(demand, s, s + dur)
+        if dur > 0:  # ResourceBook.reserve, inlined
+            reserve_on = book.reserve_on
+            for r, rbw in demand:
+                reserve_on(r, rbw, s, s + dur)
         i = self.log.add(kind, tkind, tid, src, dst, s, s + dur, bits, bw, route.resources)
         self.last_tr[key] = i
         e = self.energy
@@ -266,7 +269,8 @@ class Engine:
                 return row[END]
         t = self.room(m, t0, bits)
         s, e = self.move(kind, key, src, dst, route, bits, t, self.ctx.mem_local_bw_bits[m])
-        self.mem.allocate(m, key, bits, s, e, uses)
+        self.mem.steps[m].add(s, bits)  # MemoryBook.allocate, inlined
+        self.resident[m][key] = [bits, e, e, uses]
         return e
 
     def copy_output(
@@ -284,8 +288,9 @@ class Engine:
             if e > entry[BUSY]:
                 entry[BUSY] = e
             entry[USES] -= 1
-            if entry[USES] <= 0:
-                self.mem.release(home, p, entry[BUSY])
+            if entry[USES] <= 0:  # MemoryBook.release, inlined
+                del self.resident[home][p]
+                self.mem.steps[home].add(entry[BUSY], -entry[SIZE])
             return e
         self.fetched.add(lk)
         if home >= 0:

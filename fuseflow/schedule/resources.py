@@ -66,9 +66,9 @@ class ResourceBook:
         if end <= start:
             return
         for r, bw in demand:
-            self._reserve_on(r, bw, start, end)
+            self.reserve_on(r, bw, start, end)
 
-    def _reserve_on(self, r: int, bw: float, start: int, end: int) -> None:
+    def reserve_on(self, r: int, bw: float, start: int, end: int) -> None:
         times, used = self.times[r], self.used[r]
         u = used[-1]
         v = u + bw

@@ -20,7 +20,7 @@ from fuseflow.errors import InfeasibleError, InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.hardware.topology import Topology
 from fuseflow.schedule.context import ScheduleContext, build_context
-from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, USES, Engine
+from fuseflow.schedule.engine import AVAIL, BUSY, NO_TIME, SIZE, USES, Engine
 from fuseflow.schedule.transfers import END
 from fuseflow.schedule.types import EnergyBreakdown, MemoryTimeline, Schedule, TransferKind
 from fuseflow.tiling.graph import CNGraph
@@ -185,6 +185,8 @@ class _Run:
         self.edge_bits = gl.edge_bits
         self.obits = gl.output_bits
         self.graph_out = gl.graph_output
+        # uses of each CN's home copy: its data consumers, plus the write-back of an output
+        self.n_uses = (np.asarray(ctx.n_data_out, dtype=np.int64) + g.graph_output).tolist()
         self.weight = gl.weight
         self.wbits = gl.weight_bits
         self.dram_in = gl.dram_input_bits
@@ -194,15 +196,9 @@ class _Run:
         if latency_first or order is None:
             self._ready_loop(latency_first)
             return
-        place, pred_end = self.place, self.pred_end
-        out_ptr, edge_dst, end = self.out_ptr, self.edge_dst, self.end
+        place = self.place
         for cn in order:  # depth first: the order does not depend on times (precomputed)
             place(cn)
-            t = end[cn]
-            for k in range(out_ptr[cn], out_ptr[cn + 1]):
-                d = edge_dst[k]
-                if t > pred_end[d]:
-                    pred_end[d] = t
 
     def _ready_loop(self, latency_first: bool) -> None:
         """Pick among the ready CNs as they become ready (latency first, or a cyclic graph)."""
@@ -251,20 +247,21 @@ class _Run:
                     eng.set_horizon(c, h)
             eng.horizon = eng.horizon_of[c]
         uses: list[tuple[int, int]] = []  # (memory, key) used by this CN, released at its end
-        t = self.core_free[c]
-        if self.pred_end[cn] > t:
-            t = self.pred_end[cn]
-        t = self._inputs(cn, c, t, uses)
+        t = self._inputs(cn, c, self.core_free[c], uses)  # also waits for every predecessor
         t = self._constants(cn, c, t, uses)
         home = self.home[cn]
         entry = None
+        steps = eng.mem.steps
+        resident = eng.resident
         if home >= 0:
-            t = eng.room(home, t, self.obits[cn])
-            n_uses = self.ctx.n_data_out[cn] + self.graph_out[cn]
+            bits = self.obits[cn]
+            t = eng.room(home, t, bits)
+            n_uses = self.n_uses[cn]
             if n_uses == 0:  # consumed by nobody: free at the end
                 uses.append((home, cn))
                 n_uses = 1
-            entry = eng.mem.allocate(home, cn, self.obits[cn], t, FAR, n_uses)
+            steps[home].add(t, bits)  # MemoryBook.allocate, inlined
+            entry = resident[home][cn] = [bits, FAR, FAR, n_uses]
         if self.mask[cn]:
             start, dur = eng.stream(cn, c, t, self.lat[cn], self.mask[cn], self.bw[cn])
         else:
@@ -277,31 +274,36 @@ class _Run:
             eng.in_dram[cn] = end
         else:
             entry[AVAIL] = entry[BUSY] = end
-        resident = eng.resident
         for m, key in uses:  # Engine.discharge, inlined for the common case (still resident)
-            used = resident[m].get(key)
+            on_m = resident[m]
+            used = on_m.get(key)
             if used is None:
                 eng.discharge(m, key, end)
                 continue
             if end > used[BUSY]:
                 used[BUSY] = end
             used[USES] -= 1
-            if used[USES] <= 0:
-                eng.mem.release(m, key, used[BUSY])
+            if used[USES] <= 0:  # MemoryBook.release, inlined
+                del on_m[key]
+                steps[m].add(used[BUSY], -used[SIZE])
         if self.graph_out[cn] and home >= 0:
             done = eng.to_dram(TransferKind.OUTPUT_WRITEBACK, cn, home, c, end)
             eng.discharge(home, cn, done)
 
     def _inputs(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:
-        """Bring every data input of cn into the memory it reads it from; the ready cycle."""
+        """Bring every data input of cn into the memory it reads it from; the ready cycle (no
+        earlier than t nor than the end of any predecessor)."""
         eng = self.eng
-        resident = eng.mem.resident
+        resident, steps = eng.mem.resident, eng.mem.steps
         in_mem, in_src, home, pin = self.in_mem, self.in_src, self.home, eng.pins.add
+        end = self.end
         for k in range(self.in_ptr[cn], self.in_ptr[cn + 1]):
+            p = in_src[k]
+            if end[p] > t:
+                t = end[p]
             m = in_mem[k]
             if m == -1:
                 continue
-            p = in_src[k]
             pin(p)
             hp = home[p]
             if m == -2:  # streamed by cn: read from DRAM during the CN
@@ -317,13 +319,15 @@ class _Run:
             if entry is not None:
                 arrival = entry[AVAIL]
                 if m != hp and hp >= 0:  # read from a copy: one use of the home copy done
-                    at_home = resident[hp].get(p)
+                    on_home = resident[hp]
+                    at_home = on_home.get(p)
                     if at_home is None:
                         eng.discharge(hp, p, NO_TIME)
                     else:
                         at_home[USES] -= 1
-                        if at_home[USES] <= 0:
-                            eng.mem.release(hp, p, at_home[BUSY])
+                        if at_home[USES] <= 0:  # MemoryBook.release, inlined
+                            del on_home[p]
+                            steps[hp].add(at_home[BUSY], -at_home[SIZE])
             elif m == hp:  # the home copy was evicted: fetch it back
                 arrival = eng.copy_output(p, -1, -1, m, c, self.obits[p], 1)
             else:
