@@ -9,7 +9,7 @@ so it is computed once per *key* (a combination of those cells) and stored in CS
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,20 +22,55 @@ I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)
-class AxisSets:
-    """For one tensor axis: the sorted in-bounds index set of each key, and each tile's key."""
+class KeySets:
+    """The sorted in-bounds index set of each key, as CSR; shared by equal cuts of an axis."""
 
-    key_of_tile: I64  # (ntiles,)
     n_keys: int
     ptr: I64  # (n_keys + 1,) into idx
     idx: I64
+    extent: int
+
+    @functools.cached_property
+    def sizes(self) -> I64:
+        return self.ptr[1:] - self.ptr[:-1]
+
+    @functools.cached_property
+    def key_of_entry(self) -> I64:
+        return np.repeat(np.arange(self.n_keys, dtype=np.int64), self.sizes)
+
+    @functools.cached_property
+    def owner(self) -> I64:
+        """For each index of the axis, the key whose set holds it (-1 for none)."""
+        owner = np.full(self.extent, -1, dtype=np.int64)
+        owner[self.idx] = self.key_of_entry
+        return owner
+
+
+@dataclass(frozen=True, eq=False)
+class AxisSets:
+    """For one tensor axis: the index sets of its keys, and each tile's key."""
+
+    key_of_tile: I64  # (ntiles,)
+    sets: KeySets
+
+    @property
+    def n_keys(self) -> int:
+        return self.sets.n_keys
+
+    @property
+    def ptr(self) -> I64:
+        return self.sets.ptr
+
+    @property
+    def idx(self) -> I64:
+        return self.sets.idx
 
     @property
     def sizes(self) -> I64:
-        return np.diff(self.ptr)
+        return self.sets.sizes
 
     def key_of_entry(self) -> I64:
-        return np.repeat(np.arange(self.n_keys, dtype=np.int64), self.sizes)
+        return self.sets.key_of_entry
 
 
 def expand(row_keys: I64, ptr: I64) -> tuple[I64, I64]:
@@ -71,7 +106,7 @@ def axis_sets(
 
 
 def clear_cache() -> None:
-    """Drop memoised axis sets (they keep their tilings alive)."""
+    """Drop memoised axis sets (they keep their tilings alive); sets by value are kept."""
     _axis_sets.cache_clear()
 
 
@@ -79,24 +114,38 @@ def clear_cache() -> None:
 def _axis_sets(
     axis: AxisMap, tiling: LayerTiling, extent: int, full_dims: tuple[str, ...]
 ) -> AxisSets:
-    terms = _merged_terms(axis)
-    dpos = [tiling.dims.index(d) for d, _ in terms]
-    key_dims = [p for p, (d, _) in zip(dpos, terms, strict=True) if d not in full_dims]
-    key_dims = [p for p in dict.fromkeys(key_dims) if tiling.n_cells(p) > 1]
-    counts = tuple(tiling.n_cells(p) for p in key_dims)
-    n_keys = int(np.prod(counts, dtype=np.int64)) if counts else 1
+    cut: list[tuple[int, tuple[int, ...]]] = []
+    key_dims: list[int] = []
+    for dim, coef in _merged_terms(axis):
+        p = tiling.dims.index(dim)
+        if dim in full_dims or tiling.n_cells(p) == 1:
+            cut.append((coef, (0, tiling.sizes[p])))
+        else:
+            cut.append((coef, tuple(tiling.bounds[p].tolist())))
+            key_dims.append(p)
+    sets = _key_sets(tuple(cut), axis.offset, extent)
     if key_dims:
-        key_of_tile = np.ravel_multi_index(tuple(tiling.cells[:, p] for p in key_dims), counts)
-        key_cell = dict(zip(key_dims, np.unravel_index(np.arange(n_keys), counts), strict=True))
+        counts = tuple(tiling.n_cells(p) for p in key_dims)
+        cells = tuple(tiling.cells[:, p] for p in key_dims)
+        key_of_tile = np.ravel_multi_index(cells, counts).astype(np.int64, copy=False)
     else:
-        key_of_tile, key_cell = np.zeros(tiling.n_tiles, dtype=np.int64), {}
-    key_of_tile = key_of_tile.astype(np.int64, copy=False)
-    ranges = [_term_range(tiling, p, key_cell, n_keys) for p in dpos]
-    if len(terms) <= 1 and all(c == 1 for _, c in terms):
-        return _interval_sets(ranges, axis.offset, extent, key_of_tile, n_keys)
+        key_of_tile = np.zeros(tiling.n_tiles, dtype=np.int64)
+    return AxisSets(key_of_tile, sets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_sets(cut: tuple[tuple[int, tuple[int, ...]], ...], offset: int, extent: int) -> KeySets:
+    """Index sets of ``offset + sum(coef * dim)`` per key; ``cut`` holds each term's coef and
+    cell bounds, and the keys number the combinations of cells of the terms cut in several."""
+    counts = tuple(len(b) - 1 for _, b in cut if len(b) > 2)
+    n_keys = int(np.prod(counts, dtype=np.int64)) if counts else 1
+    cell = iter(np.unravel_index(np.arange(n_keys), counts) if counts else ())
+    ranges = [_term_range(np.array(b, dtype=np.int64), cell, n_keys) for _, b in cut]
+    if len(cut) <= 1 and all(c == 1 for c, _ in cut):
+        return _interval_sets(ranges, offset, extent, n_keys)
     keys = np.arange(n_keys, dtype=np.int64)
-    vals = np.full(n_keys, axis.offset, dtype=np.int64)
-    for (lo, hi), (_, coef) in zip(ranges, terms, strict=True):
+    vals = np.full(n_keys, offset, dtype=np.int64)
+    for (lo, hi), (coef, _) in zip(ranges, cut, strict=True):
         seg = np.concatenate(([0], np.cumsum(hi - lo)))
         row, entry = expand(keys, seg)
         within = entry - seg[keys[row]]
@@ -106,21 +155,18 @@ def _axis_sets(
     flat = np.unique(keys[keep] * extent + vals[keep])
     keys, vals = flat // extent, flat % extent
     ptr = np.searchsorted(keys, np.arange(n_keys + 1, dtype=np.int64)).astype(np.int64)
-    return AxisSets(key_of_tile, n_keys, ptr, vals)
+    return KeySets(n_keys, ptr, vals, extent)
 
 
-def _term_range(
-    tiling: LayerTiling, p: int, key_cell: dict[int, I64], n_keys: int
-) -> tuple[I64, I64]:
-    """Per key, the half-open range of loop dim ``p`` (its whole extent when not a key dim)."""
-    if p in key_cell:
-        return tiling.bounds[p][key_cell[p]], tiling.bounds[p][key_cell[p] + 1]
-    return np.zeros(n_keys, dtype=np.int64), np.full(n_keys, tiling.sizes[p], dtype=np.int64)
+def _term_range(bounds: I64, cell: Iterator[I64], n_keys: int) -> tuple[I64, I64]:
+    """Per key, the half-open range of a term's dim (its whole extent when not cut)."""
+    if bounds.shape[0] > 2:
+        c = next(cell)
+        return bounds[c], bounds[c + 1]
+    return np.full(n_keys, bounds[0], dtype=np.int64), np.full(n_keys, bounds[1], dtype=np.int64)
 
 
-def _interval_sets(
-    ranges: list[tuple[I64, I64]], offset: int, extent: int, key_of_tile: I64, n_keys: int
-) -> AxisSets:
+def _interval_sets(ranges: list[tuple[I64, I64]], offset: int, extent: int, n_keys: int) -> KeySets:
     """Fast path: the axis is ``dim + offset`` or a constant, so each set is an interval."""
     if ranges:
         lo = np.minimum(np.maximum(ranges[0][0] + offset, 0), extent)
@@ -133,24 +179,32 @@ def _interval_sets(
     ptr = np.concatenate(([0], np.cumsum(hi - lo))).astype(np.int64)
     row, entry = expand(np.arange(n_keys, dtype=np.int64), ptr)
     idx = lo[row] + entry - ptr[row]
-    return AxisSets(key_of_tile, n_keys, ptr, idx)
+    return KeySets(n_keys, ptr, idx, extent)
 
 
 def owner_of_index(sets: AxisSets, extent: int) -> I64:
     """For each index of the axis, the key whose set holds it (-1 for none)."""
+    if extent == sets.sets.extent:
+        return sets.sets.owner
     owner = np.full(extent, -1, dtype=np.int64)
     owner[sets.idx] = sets.key_of_entry()
     return owner
 
 
-def relation(consumer: AxisSets, owner: I64, n_owner: int) -> tuple[I64, I64, I64]:
-    """Per consumer key: the owner keys its set overlaps and how many indices each, as CSR.
+def relation(consumer: AxisSets, producer: AxisSets) -> tuple[I64, I64, I64]:
+    """Per consumer key: the producer keys its set overlaps and how many indices each, as CSR.
 
-    Returns ``(ptr, owner_key, count)``; segment ``k`` of ``owner_key``/``count`` belongs to
-    consumer key ``k``.
+    Returns ``(ptr, producer_key, count)``; segment ``k`` of ``producer_key``/``count`` belongs
+    to consumer key ``k``. Memoised by the two key sets (equal cuts share them).
     """
-    o = owner[consumer.idx]
-    k = consumer.key_of_entry()
+    return _relation(consumer.sets, producer.sets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relation(consumer: KeySets, producer: KeySets) -> tuple[I64, I64, I64]:
+    n_owner = producer.n_keys
+    o = producer.owner[consumer.idx]
+    k = consumer.key_of_entry
     keep = o >= 0
     flat, count = np.unique(k[keep] * n_owner + o[keep], return_counts=True)
     keys, okeys = flat // n_owner, flat % n_owner

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fuseflow.tiling.axes import I64, axis_sets, expand, owner_of_index, relation
+from fuseflow.tiling.axes import I64, AxisSets, axis_sets, expand, owner_of_index, relation
 from fuseflow.tiling.tiles import LayerTiling
 from fuseflow.workload.layer import Layer, Operand
 
@@ -26,6 +26,7 @@ class OutputOwners:
     owners: tuple[I64, ...]  # per output axis: owner key per index
     n_keys: tuple[int, ...]
     final_tile: I64  # tile id per combination of axis keys (ravelled), -1 if none
+    sets: tuple[AxisSets, ...]  # per output axis: the index sets of its keys
 
     def tile_array(self, shape: tuple[int, ...]) -> I64:
         """Final tile of every element of the output tensor (C order, -1 where none)."""
@@ -51,7 +52,7 @@ def output_owners(layer: Layer, tiling: LayerTiling, shape: tuple[int, ...]) -> 
     else:
         table[:] = final[-1]
     owners = tuple(owner_of_index(s, n) for s, n in zip(sets, shape, strict=True))
-    return OutputOwners(owners, n_keys, table)
+    return OutputOwners(owners, n_keys, table, tuple(sets))
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,7 +77,7 @@ def direct_edges(
     cnt = np.ones(tiling.n_tiles, dtype=np.int64)
     for a, axis in enumerate(operand.axes):
         sets = axis_sets(axis, tiling, shape[a], full_dims)
-        ptr, okey, ocount = relation(sets, owners.owners[a], owners.n_keys[a])
+        ptr, okey, ocount = relation(sets, owners.sets[a])
         row, entry = expand(sets.key_of_tile[rows], ptr)
         rows = rows[row]
         lin = lin[row] * owners.n_keys[a] + okey[entry]
