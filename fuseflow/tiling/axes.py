@@ -191,17 +191,26 @@ def owner_of_index(sets: AxisSets, extent: int) -> I64:
     return owner
 
 
-def relation(consumer: AxisSets, producer: AxisSets) -> tuple[I64, I64, I64]:
-    """Per consumer key: the producer keys its set overlaps and how many indices each, as CSR.
+@dataclass(frozen=True, eq=False)
+class Relation:
+    """Per consumer key, the producer keys its set overlaps and how many indices each (CSR)."""
 
-    Returns ``(ptr, producer_key, count)``; segment ``k`` of ``producer_key``/``count`` belongs
-    to consumer key ``k``. Memoised by the two key sets (equal cuts share them).
+    ptr: I64  # (n_consumer_keys + 1,): segment k of key/count belongs to consumer key k
+    key: I64
+    count: I64
+    single: bool  # every consumer key overlaps exactly one producer key
+
+
+def relation(consumer: AxisSets, producer: AxisSets) -> Relation:
+    """How the index sets of ``consumer`` overlap those of ``producer`` (the same axis).
+
+    Memoised by the two key sets (equal cuts share them).
     """
     return _relation(consumer.sets, producer.sets)
 
 
 @functools.lru_cache(maxsize=4096)
-def _relation(consumer: KeySets, producer: KeySets) -> tuple[I64, I64, I64]:
+def _relation(consumer: KeySets, producer: KeySets) -> Relation:
     n_owner = producer.n_keys
     o = producer.owner[consumer.idx]
     k = consumer.key_of_entry
@@ -209,4 +218,5 @@ def _relation(consumer: KeySets, producer: KeySets) -> tuple[I64, I64, I64]:
     flat, count = np.unique(k[keep] * n_owner + o[keep], return_counts=True)
     keys, okeys = flat // n_owner, flat % n_owner
     ptr = np.searchsorted(keys, np.arange(consumer.n_keys + 1, dtype=np.int64)).astype(np.int64)
-    return ptr, okeys, count.astype(np.int64)
+    single = bool(np.all(ptr[1:] - ptr[:-1] == 1))
+    return Relation(ptr, okeys, count.astype(np.int64), single)

@@ -77,11 +77,15 @@ def direct_edges(
     cnt = np.ones(tiling.n_tiles, dtype=np.int64)
     for a, axis in enumerate(operand.axes):
         sets = axis_sets(axis, tiling, shape[a], full_dims)
-        ptr, okey, ocount = relation(sets, owners.sets[a])
-        row, entry = expand(sets.key_of_tile[rows], ptr)
-        rows = rows[row]
-        lin = lin[row] * owners.n_keys[a] + okey[entry]
-        cnt = cnt[row] * ocount[entry]
+        rel = relation(sets, owners.sets[a])
+        keys = sets.key_of_tile[rows]
+        if rel.single:  # one producer key per consumer key: no new rows
+            entry = keys
+        else:
+            row, entry = expand(keys, rel.ptr)
+            rows, lin, cnt = rows[row], lin[row], cnt[row]
+        lin = lin * owners.n_keys[a] + rel.key[entry]
+        cnt = cnt * rel.count[entry]
     src = owners.final_tile[lin]
     keep = src >= 0
     return Edges(rows[keep], src[keep], cnt[keep])
