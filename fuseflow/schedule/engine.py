@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 import numpy as np
 
@@ -115,10 +116,13 @@ class Engine:
             self.log.add(kind, tkind, tid, src, dst, t0, t0 + dur, bits, local_bw, ())
             return t0, t0 + dur
         bw: float = route.bw_bits
-        dur = ceil_div(bits, bw)
+        dur = ceil(bits / bw - 1e-12) if bw > 0 else 0  # ceil_div, inlined
         book = self.book
         demand = route.demand
-        s = book.earliest(demand, t0, dur)
+        if len(demand) == 1 and dur > 0:  # ResourceBook.earliest's one-resource case, inlined
+            s = book.earliest_on(demand[0][0], t0, demand[0][1], dur)
+        else:
+            s = book.earliest(demand, t0, dur)
         if s > t0:  # try a slower start now on the bandwidth left over (e.g. beside a stream)
             free = min(book.capacity[r] - book.used_at(r, t0) for r in route.resources)
             if EPS < free < bw:
@@ -130,8 +134,12 @@ class Engine:
             reserve_on = book.reserve_on
             for r, rbw in demand:
                 reserve_on(r, rbw, s, s + dur)
-        i = self.log.add(kind, tkind, tid, src, dst, s, s + dur, bits, bw, route.resources)
-        self.last_tr[key] = i
+        log = self.log  # TransferLog.add, inlined
+        rows, res = log.rows, log.res
+        rows.append((kind, tkind, tid, src, dst, s, s + dur, bits, bw))
+        res += route.resources
+        log.res_ptr.append(len(res))
+        self.last_tr[key] = len(rows) - 1
         e = self.energy
         e.link_pj += bits * route.pj_per_bit
         if kind == _EVICTION:
