@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -46,30 +47,36 @@ def tile_shapes(
 
 
 def _shape_codes(t: LayerTiling) -> tuple[NDArray[np.int64], list[tuple[int, ...]]]:
-    """Per tile a dense id of its loop sizes, and the sizes of each id (in first-seen order).
+    """Per tile a dense id of its loop sizes, and the sizes of each id (in id order).
 
     A dim's cells take only a few distinct lengths, so a tile's shape is a small mixed-radix
     number over per-dim length classes; no sort over the tiles is needed.
     """
     code = np.zeros(t.n_tiles, dtype=np.int64)
-    classes: list[NDArray[np.int64]] = []
+    classes: list[tuple[int, ...]] = []
     for d, b in enumerate(t.bounds):
-        if b.shape[0] == 2:  # untiled dim: one length
-            classes.append(b[1:] - b[:1])
-            continue
-        lengths, inverse = np.unique(np.diff(b), return_inverse=True)
-        code = code * lengths.shape[0] + inverse.ravel()[t.cells[:, d]]
+        lengths, inverse = _length_classes(tuple(b.tolist()))
+        if len(lengths) > 1:
+            code = code * len(lengths) + inverse[t.cells[:, d]]
         classes.append(lengths)
-    radix = tuple(c.shape[0] for c in classes)
+    radix = tuple(len(c) for c in classes)
+    if all(r == 1 for r in radix):  # every tile has the same shape
+        return code, [tuple(c[0] for c in classes)]
     used = np.zeros(int(np.prod(radix, dtype=np.int64)), dtype=np.int64)
     used[code] = 1
     present = np.flatnonzero(used)
     dense = np.cumsum(used) - 1
     rows = [
-        tuple(int(classes[d][i]) for d, i in enumerate(np.unravel_index(int(p), radix)))
-        for p in present
+        tuple(classes[d][i] for d, i in enumerate(np.unravel_index(int(p), radix))) for p in present
     ]
     return dense[code], rows
+
+
+@functools.lru_cache(maxsize=4096)
+def _length_classes(bounds: tuple[int, ...]) -> tuple[tuple[int, ...], NDArray[np.int64]]:
+    """The distinct cell lengths of a dim cut at ``bounds`` (ascending) and each cell's class."""
+    lengths, inverse = np.unique(np.diff(np.array(bounds, dtype=np.int64)), return_inverse=True)
+    return tuple(int(v) for v in lengths), inverse.ravel().astype(np.int64)
 
 
 def weight_tensors(

@@ -39,9 +39,13 @@ class LayerTiling:
     def ranges(self) -> NDArray[np.int64]:
         """Half-open loop ranges of every tile, shape ``(ntiles, ndims, 2)``."""
         out = np.empty((self.n_tiles, len(self.dims), 2), dtype=np.int64)
-        for d, b in enumerate(self.bounds):
-            out[:, d, 0] = b[self.cells[:, d]]
-            out[:, d, 1] = b[self.cells[:, d] + 1]
+        if not self.dims:
+            return out
+        flat = np.concatenate(self.bounds)
+        start = np.cumsum([0] + [b.shape[0] for b in self.bounds[:-1]])
+        at = self.cells + start  # (ntiles, ndims): index of each tile's cell start in ``flat``
+        out[:, :, 0] = flat[at]
+        out[:, :, 1] = flat[at + 1]
         return out
 
     def lengths(self) -> NDArray[np.int64]:
