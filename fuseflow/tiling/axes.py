@@ -30,20 +30,30 @@ class KeySets:
     idx: I64
     extent: int
 
+    def __post_init__(self) -> None:
+        _freeze(self.ptr, self.idx)  # memoised and shared: nobody may write into them
+
     @functools.cached_property
     def sizes(self) -> I64:
-        return self.ptr[1:] - self.ptr[:-1]
+        return _freeze(self.ptr[1:] - self.ptr[:-1])
 
     @functools.cached_property
     def key_of_entry(self) -> I64:
-        return np.repeat(np.arange(self.n_keys, dtype=np.int64), self.sizes)
+        return _freeze(np.repeat(np.arange(self.n_keys, dtype=np.int64), self.sizes))
 
     @functools.cached_property
     def owner(self) -> I64:
         """For each index of the axis, the key whose set holds it (-1 for none)."""
         owner = np.full(self.extent, -1, dtype=np.int64)
         owner[self.idx] = self.key_of_entry
-        return owner
+        return _freeze(owner)
+
+
+def _freeze(*arrays: I64) -> I64:
+    """Make ``arrays`` read-only; returns the first."""
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +143,7 @@ def _axis_sets(
     return AxisSets(key_of_tile, sets)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _key_sets(cut: tuple[tuple[int, tuple[int, ...]], ...], offset: int, extent: int) -> KeySets:
     """Index sets of ``offset + sum(coef * dim)`` per key; ``cut`` holds each term's coef and
     cell bounds, and the keys number the combinations of cells of the terms cut in several."""
@@ -209,7 +219,7 @@ def relation(consumer: AxisSets, producer: AxisSets) -> Relation:
     return _relation(consumer.sets, producer.sets)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _relation(consumer: KeySets, producer: KeySets) -> Relation:
     n_owner = producer.n_keys
     o = producer.owner[consumer.idx]
@@ -219,4 +229,4 @@ def _relation(consumer: KeySets, producer: KeySets) -> Relation:
     keys, okeys = flat // n_owner, flat % n_owner
     ptr = np.searchsorted(keys, np.arange(consumer.n_keys + 1, dtype=np.int64)).astype(np.int64)
     single = bool(np.all(ptr[1:] - ptr[:-1] == 1))
-    return Relation(ptr, okeys, count.astype(np.int64), single)
+    return Relation(_freeze(ptr), _freeze(okeys), _freeze(count.astype(np.int64)), single)

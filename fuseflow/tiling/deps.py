@@ -104,6 +104,9 @@ def window_volume(
 
 def order_edges(tiling: LayerTiling, offset: int) -> tuple[I64, I64]:
     """Ordering edges chaining the tiles of each group in tile order (global CN ids)."""
+    if tiling.n_groups == 1:  # one chain through all tiles
+        chain = np.arange(offset, offset + tiling.n_tiles, dtype=np.int64)
+        return chain[:-1], chain[1:]
     tiles = np.lexsort((np.arange(tiling.n_tiles), tiling.group))
     same = tiling.group[tiles[1:]] == tiling.group[tiles[:-1]]
     return tiles[:-1][same] + offset, tiles[1:][same] + offset

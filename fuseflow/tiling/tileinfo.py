@@ -72,11 +72,13 @@ def _shape_codes(t: LayerTiling) -> tuple[NDArray[np.int64], list[tuple[int, ...
     return dense[code], rows
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _length_classes(bounds: tuple[int, ...]) -> tuple[tuple[int, ...], NDArray[np.int64]]:
     """The distinct cell lengths of a dim cut at ``bounds`` (ascending) and each cell's class."""
     lengths, inverse = np.unique(np.diff(np.array(bounds, dtype=np.int64)), return_inverse=True)
-    return tuple(int(v) for v in lengths), inverse.ravel().astype(np.int64)
+    classes = inverse.ravel().astype(np.int64)
+    classes.flags.writeable = False  # memoised and shared
+    return tuple(int(v) for v in lengths), classes
 
 
 def weight_tensors(
