@@ -4,6 +4,8 @@ A tensor axis is an affine map of loop dims (:class:`~fuseflow.workload.layer.Ax
 a tile its indices form a set that need not be an interval (stride > kernel, dilation). Tiles
 share these sets: the set of axis ``a`` depends only on the tile's cells along the dims of ``a``,
 so it is computed once per *key* (a combination of those cells) and stored in CSR form.
+The sets depend only on the cut (coefficients, cell bounds, offset, extent), so they and the
+overlaps between them are memoised by value, shared by equal layers and by later builds.
 """
 
 from __future__ import annotations
