@@ -60,17 +60,17 @@ class Steps:
             return
         if t < self.base:
             t = self.base
-        self.level += delta
+        level = self.level = self.level + delta
         self.stale += 1
         tl = self.t
         if not tl:
-            self.peak = max(self.peak, self.level)
+            self.peak = max(self.peak, level)
             self._new_block(0, [t], [delta])
             return
         times = tl[-1]
         if t > times[-1]:  # after every point (the common case): only the end level changes
-            if self.level > self.peak:
-                self.peak = self.level
+            if level > self.peak:
+                self.peak = level
             times.append(t)
             self.d[-1].append(delta)
             bsum = self.bsum

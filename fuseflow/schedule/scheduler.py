@@ -340,12 +340,13 @@ class _Run:
 
     def _copy_need(self, p: int, m: int) -> tuple[int, int]:
         """Consumer edges of p reading from memory m, and the bits a copy there holds."""
-        n_uses = bits = 0
-        edge_mem, edge_bits = self.edge_mem, self.edge_bits
-        for e in range(self.out_ptr[p], self.out_ptr[p + 1]):
-            if edge_mem[e] == m:
-                n_uses += 1
-                bits += edge_bits[e]
+        a, b = self.out_ptr[p], self.out_ptr[p + 1]
+        mems = self.edge_mem[a:b]
+        n_uses = mems.count(m)
+        if n_uses == b - a:  # every consumer edge reads it there (the common case)
+            bits = sum(self.edge_bits[a:b])
+        else:
+            bits = sum([x for x, y in zip(self.edge_bits[a:b], mems, strict=True) if y == m])
         return n_uses, min(bits, self.obits[p])
 
     def _constants(self, cn: int, c: int, t: int, uses: list[tuple[int, int]]) -> int:

@@ -50,11 +50,8 @@ class TransferLog:
         return self.res[self.res_ptr[i] : self.res_ptr[i + 1]]
 
     def arrays(self) -> dict[str, np.ndarray]:
-        cols: list[tuple[float, ...]] = list(zip(*self.rows, strict=True)) or [()] * len(_COLUMNS)
-        out = {
-            name: np.asarray(col, dtype=dtype)
-            for (name, dtype), col in zip(_COLUMNS, cols, strict=True)
-        }
+        table = np.fromiter(self.rows, dtype=list(_COLUMNS), count=len(self.rows))
+        out = {name: np.ascontiguousarray(table[name]) for name, _ in _COLUMNS}
         out["tr_res_ptr"] = np.asarray(self.res_ptr, dtype=np.int64)
         out["tr_res"] = np.asarray(self.res, dtype=np.int32)
         return out
