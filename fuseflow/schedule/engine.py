@@ -78,8 +78,12 @@ class Engine:
         steps = self.mem.steps
         for m, cores in self.core_mems[core]:
             h = t if len(cores) == 1 else min([horizon_of[c] for c in cores])
-            if h > steps[m].base:
-                steps[m].prune(h)
+            st = steps[m]
+            if h > st.base:  # Steps.prune; its block loop only when a block ends before h
+                if len(st.t) > 1 and st.bstart[1] <= h:
+                    st.prune(h)
+                else:
+                    st.base = h
 
     # -- DRAM copies -------------------------------------------------------------------------
     def dram_time(self, key: int) -> int | None:
@@ -275,7 +279,11 @@ class Engine:
                 row = self.log.rows[j]
                 self.mem.allocate(m, key, bits, row[START], row[END], uses)
                 return row[END]
-        t = self.room(m, t0, bits)
+        steps = self.mem.steps[m]
+        if steps.peak <= self.mem.capacity[m] - bits:  # Engine.room's first answer, inlined
+            t = t0 if t0 > steps.base else steps.base
+        else:
+            t = self.room(m, t0, bits)
         s, e = self.move(kind, key, src, dst, route, bits, t, self.ctx.mem_local_bw_bits[m])
         self.mem.steps[m].add(s, bits)  # MemoryBook.allocate, inlined
         self.resident[m][key] = [bits, e, e, uses]

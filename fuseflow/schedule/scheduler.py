@@ -255,7 +255,11 @@ class _Run:
         resident = eng.resident
         if home >= 0:
             bits = self.obits[cn]
-            t = eng.room(home, t, bits)
+            st = steps[home]
+            if st.peak <= eng.mem.capacity[home] - bits:  # Engine.room's first answer, inlined
+                t = t if t > st.base else st.base
+            else:
+                t = eng.room(home, t, bits)
             n_uses = self.n_uses[cn]
             if n_uses == 0:  # consumed by nobody: free at the end
                 uses.append((home, cn))
