@@ -362,7 +362,7 @@ class _Run:
         if w >= 0 and not mask & 2:
             m = self.mem_of[c][1]
             key = n + w
-            entry = eng.mem.resident[m].get(key)
+            entry = eng.resident[m].get(key)
             if entry is not None:
                 arrival = entry[AVAIL]
             else:
@@ -370,13 +370,16 @@ class _Run:
                 arrival = eng.fetch(key, m, c, self.wbits[w], u, TransferKind.WEIGHT_FETCH)
             eng.pins.add(key)
             uses.append((m, key))
-            t = max(t, arrival)
+            if arrival > t:
+                t = arrival
         bits = self.dram_in[cn]
         if bits > 0 and not mask & 1:
             m = self.mem_of[c][0]
             key = n + eng.n_w + cn
             eng.pins.add(key)
-            t = max(t, eng.fetch(key, m, c, bits, 1, TransferKind.INPUT_FETCH))
+            arrival = eng.fetch(key, m, c, bits, 1, TransferKind.INPUT_FETCH)
+            if arrival > t:
+                t = arrival
             uses.append((m, key))
         return t
 
