@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from fuseflow.hardware.model import Accelerator, Core, MemoryLevel
+from fuseflow.hardware.model import Accelerator, Core, Dram, MemoryLevel
 from fuseflow.workload.layer import ROLES
 
 
@@ -29,16 +29,7 @@ def dump_accelerator(acc: Accelerator) -> str:
             type_of[key] = name
             types[name] = core_dict(core)
         cores.append({"name": core.name, "type": type_of[key]})
-    d = acc.dram
-    dram: dict[str, Any] = {
-        "name": d.name,
-        "size_bits": d.size_bits,
-        "read_bw_bits": d.read_bw_bits,
-        "write_bw_bits": d.write_bw_bits,
-        "read_energy_pj": d.read_energy_pj,
-        "write_energy_pj": d.write_energy_pj,
-        "ports": d.ports,
-    }
+    dram = dram_dict(acc.dram)
     if acc.dram_cores is not None:
         dram["cores"] = list(acc.dram_cores)
     out: dict[str, Any] = {"name": acc.name, "core_types": types, "cores": cores, "dram": dram}
@@ -59,6 +50,11 @@ def dump_accelerator(acc: Accelerator) -> str:
             {"memory": s.memory, "cores": list(s.cores)} for s in acc.shared_memories
         ]
     return yaml.safe_dump(out, sort_keys=False, default_flow_style=None, width=100)
+
+
+def dram_dict(d: Dram) -> dict[str, Any]:
+    """The ``dram:`` section of a system file describing ``d`` (without ``cores``)."""
+    return dataclasses.asdict(d)
 
 
 def core_dict(core: Core) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import yaml
 
 from fuseflow.errors import InputError
 from fuseflow.hardware import zigzag_import as zz
+from fuseflow.hardware.dump import dram_dict
 from fuseflow.hardware.load import DEFAULT_DRAM
 from fuseflow.hardware.yamlsrc import format_path, read_yaml
 
@@ -99,18 +100,7 @@ def _type_name(path: Path) -> str:
 
 
 def _dram_dict(dram: Any | None) -> dict[str, Any]:
-    if dram is not None:
-        return dict(dram)
-    d = DEFAULT_DRAM
-    return {
-        "name": d.name,
-        "size_bits": d.size_bits,
-        "read_bw_bits": d.read_bw_bits,
-        "write_bw_bits": d.write_bw_bits,
-        "read_energy_pj": d.read_energy_pj,
-        "write_energy_pj": d.write_energy_pj,
-        "ports": d.ports,
-    }
+    return dict(dram) if dram is not None else dram_dict(DEFAULT_DRAM)
 
 
 def _single(
