@@ -16,15 +16,7 @@ def schedule_from_result(result: Result) -> Schedule:
     tensor_code = {name: i for i, name in enumerate(TENSOR_KIND_NAMES)}
     return Schedule(
         latency_cycles=result.totals.latency_cycles,
-        energy=EnergyBreakdown(
-            mac_pj=e.mac_pj,
-            onchip_memory_pj=e.onchip_memory_pj,
-            streamed_dram_pj=e.streamed_dram_pj,
-            dram_fetch_pj=e.dram_fetch_pj,
-            link_pj=e.link_pj,
-            eviction_pj=e.eviction_pj,
-            output_writeback_pj=e.output_writeback_pj,
-        ),
+        energy=EnergyBreakdown(**e.model_dump(exclude={"total_pj"})),
         cn_core=np.asarray(c.core, dtype=np.int32),
         cn_start=np.asarray(c.start_cycles, dtype=np.int64),
         cn_end=np.asarray(c.end_cycles, dtype=np.int64),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -58,16 +59,7 @@ def make_result(
             n_transfers=sched.n_transfers,
             total_macs=int(cn_macs.sum()),
         ),
-        energy=Energy(
-            mac_pj=e.mac_pj,
-            onchip_memory_pj=e.onchip_memory_pj,
-            streamed_dram_pj=e.streamed_dram_pj,
-            dram_fetch_pj=e.dram_fetch_pj,
-            link_pj=e.link_pj,
-            eviction_pj=e.eviction_pj,
-            output_writeback_pj=e.output_writeback_pj,
-            total_pj=e.total_pj,
-        ),
+        energy=Energy(**dataclasses.asdict(e), total_pj=e.total_pj),
         dram=_dram_traffic(sched, topo),
         cores=_core_summaries(acc, sched, cn_macs, latency),
         resources=resource_summaries(sched, topo, latency),
