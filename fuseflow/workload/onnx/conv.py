@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fuseflow.workload import ops
-from fuseflow.workload.layer import Node
+from fuseflow.workload.layer import Layer, Node
 from fuseflow.workload.onnx.graph import NodeView
-from fuseflow.workload.ops import ShapeMismatch
+from fuseflow.workload.ops import Ref, ShapeMismatch
 
 
 def window_pads(
@@ -38,30 +38,14 @@ def window_pads(
 
 
 def convert_conv(n: NodeView) -> list[Node]:
-    x, w, y = n.ref(0), n.ref(1), n.out()
-    nsp = len(x.shape) - 2
-    if nsp not in (1, 2):
-        raise n.unsupported(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
-    kernel = n.ints("kernel_shape", w.shape[2:])
-    strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
+    x, w, y, kernel, strides, dilations = _conv_window(n)
     pads = window_pads(n, x.shape[2:], kernel, strides, dilations, y.shape[2:])
-    try:
-        layer = ops.conv(
-            n.name, x, w, y, strides=strides, dilations=dilations, pads=pads,
-            group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
-        )  # fmt: skip
-    except ShapeMismatch as exc:
-        raise n.unsupported(str(exc)) from None
-    return [layer]
+    return _conv_layer(n, ops.conv, x, w, y, strides, dilations, pads)
 
 
 def convert_conv_transpose(n: NodeView) -> list[Node]:
-    x, w, y = n.ref(0), n.ref(1), n.out()
+    x, w, y, kernel, strides, dilations = _conv_window(n)
     nsp = len(x.shape) - 2
-    if nsp not in (1, 2):
-        raise n.unsupported(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
-    kernel = n.ints("kernel_shape", w.shape[2:])
-    strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
     pads = n.ints("pads", [0] * 2 * nsp)
     if str(n.attr("auto_pad", "NOTSET")) not in ("NOTSET", "") or n.attr("output_shape"):
         begins = []
@@ -72,8 +56,33 @@ def convert_conv_transpose(n: NodeView) -> list[Node]:
             upper = str(n.attr("auto_pad", "SAME_UPPER")) != "SAME_LOWER"
             begins.append(total // 2 if upper else total - total // 2)
         pads = (*begins, *begins)
+    return _conv_layer(n, ops.conv_transpose, x, w, y, strides, dilations, pads)
+
+
+def _conv_window(n: NodeView) -> tuple[Ref, Ref, Ref, Sequence[int], Sequence[int], Sequence[int]]:
+    """Input, weight and output of a (transposed) conv node; its kernel, strides, dilations."""
+    x, w, y = n.ref(0), n.ref(1), n.out()
+    nsp = len(x.shape) - 2
+    if nsp not in (1, 2):
+        raise n.unsupported(f"only 1-D and 2-D convolutions are modelled, input shape is {x.shape}")
+    kernel = n.ints("kernel_shape", w.shape[2:])
+    strides, dilations = n.ints("strides", [1] * nsp), n.ints("dilations", [1] * nsp)
+    return x, w, y, kernel, strides, dilations
+
+
+def _conv_layer(
+    n: NodeView,
+    make: Callable[..., Layer],
+    x: Ref,
+    w: Ref,
+    y: Ref,
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    pads: Sequence[int],
+) -> list[Node]:
+    """``make`` (ops.conv or ops.conv_transpose) on the node; shape mismatches located on it."""
     try:
-        layer = ops.conv_transpose(
+        layer = make(
             n.name, x, w, y, strides=strides, dilations=dilations, pads=pads,
             group=n.integer("group", 1), prec=n.precisions, op_type=n.op_type,
         )  # fmt: skip
