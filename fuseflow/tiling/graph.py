@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,21 +93,25 @@ class CNGraph:
         return np.flatnonzero(self.layer == layer_id)
 
 
+class EdgeArrays(NamedTuple):
+    """The edge fields of a :class:`CNGraph`, named as there: ``CNGraph(..., **e._asdict())``."""
+
+    edge_src: NDArray[np.int32]
+    edge_dst: NDArray[np.int32]
+    edge_bits: NDArray[np.int64]
+    edge_role: NDArray[np.int8]
+    out_ptr: NDArray[np.int64]
+    in_edges: NDArray[np.int64]
+    in_ptr: NDArray[np.int64]
+
+
 def csr_from_edges(
     n: int,
     src: NDArray[np.int32],
     dst: NDArray[np.int32],
     bits: NDArray[np.int64],
     role: NDArray[np.int8],
-) -> tuple[
-    NDArray[np.int32],
-    NDArray[np.int32],
-    NDArray[np.int64],
-    NDArray[np.int8],
-    NDArray[np.int64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-]:
+) -> EdgeArrays:
     """Sort edges by (src, dst) and build the out- and in-CSR index arrays."""
     order = np.lexsort((dst, src))
     src, dst, bits, role = src[order], dst[order], bits[order], role[order]
@@ -115,4 +120,4 @@ def csr_from_edges(
     in_edges = np.lexsort((src, dst)).astype(np.int64)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
-    return src, dst, bits, role, out_ptr, in_edges, in_ptr
+    return EdgeArrays(src, dst, bits, role, out_ptr, in_edges, in_ptr)

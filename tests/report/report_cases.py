@@ -76,13 +76,7 @@ def make_graph(n: int) -> CNGraph:
         group_layer=np.arange(2, dtype=np.int32),
         group_cores=((0, 1), (0, 1)),
         group_fixed=np.array([0, 1], dtype=np.int32),
-        edge_src=e[0],
-        edge_dst=e[1],
-        edge_bits=e[2],
-        edge_role=e[3],
-        out_ptr=e[4],
-        in_edges=e[5],
-        in_ptr=e[6],
+        **e._asdict(),
         stacks=((0, 1),),
     )
 

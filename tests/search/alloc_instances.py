@@ -33,6 +33,18 @@ class Spec:
     weight_capacity_bits: int = 1 << 20
 
 
+# Seven tile groups (one per tile) on three cores with uneven costs and allowed cores: 648
+# allocations, few enough for brute force.
+BRUTE_FORCE_SPEC = Spec(
+    tiles=(2, 2, 1, 2),
+    n_cores=3,
+    latency=((100, 150, 120), (80, 60, 90), (50, 70, 40), (30, 30, 60)),
+    energy=((10, 12, 9), (8, 6, 7), (5, 7, 6), (3, 2, 4)),
+    allowed=((0, 1, 2), (0, 1), (1, 2), (0, 1, 2)),
+    group_per_tile=True,
+)
+
+
 def build(spec: Spec) -> tuple[CNGraph, CostTable, Accelerator]:
     wl = _workload(spec)
     acc = _accelerator(spec)
@@ -114,13 +126,7 @@ def _graph(spec: Spec, wl: Workload) -> CNGraph:
         group_layer=group_layer,
         group_cores=tuple(spec.allowed[int(li)] for li in group_layer),
         group_fixed=np.full(len(group_layer), -1, dtype=np.int32),
-        edge_src=csr[0],
-        edge_dst=csr[1],
-        edge_bits=csr[2],
-        edge_role=csr[3],
-        out_ptr=csr[4],
-        in_edges=csr[5],
-        in_ptr=csr[6],
+        **csr._asdict(),
         stacks=(tuple(range(n_layers)),),
     )
 

@@ -51,13 +51,7 @@ def _graph(n_groups: int, fixed: list[int], edges: list[tuple[int, int]]) -> CNG
         group_layer=ar,
         group_cores=tuple((0, 1) for _ in layers),
         group_fixed=np.array(fixed, np.int32),
-        edge_src=e[0],
-        edge_dst=e[1],
-        edge_bits=e[2],
-        edge_role=e[3],
-        out_ptr=e[4],
-        in_edges=e[5],
-        in_ptr=e[6],
+        **e._asdict(),
         stacks=tuple((i,) for i in range(n_groups)),
     )
 
