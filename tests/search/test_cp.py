@@ -2,20 +2,13 @@
 
 import numpy as np
 import pytest
+from alloc_instances import BRUTE_FORCE_SPEC as SPEC
 from alloc_instances import Spec, brute_force, build, check_rescored, evaluator_factory
 
 from fuseflow.search.api import search_allocation
 from fuseflow.search.cp import CpSettings, solve_cp
 from fuseflow.search.problem import Budget, make_problem
 
-SPEC = Spec(
-    tiles=(2, 2, 1, 2),
-    n_cores=3,
-    latency=((100, 150, 120), (80, 60, 90), (50, 70, 40), (30, 30, 60)),
-    energy=((10, 12, 9), (8, 6, 7), (5, 7, 6), (3, 2, 4)),
-    allowed=((0, 1, 2), (0, 1), (1, 2), (0, 1, 2)),
-    group_per_tile=True,
-)
 FAST = CpSettings(deterministic_seconds=2.0)
 
 
