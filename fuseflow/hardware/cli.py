@@ -77,7 +77,8 @@ def _show(args: argparse.Namespace) -> int:
     path = catalog.path_of(args.name)
     if path is None:
         raise InputError(
-            f"not in the library (`fuseflow hardware list` shows: {', '.join(catalog.names())})",
+            "not in the library (for your own file use `fuseflow hardware check FILE`; "
+            f"`fuseflow hardware list` shows: {', '.join(catalog.names())})",
             where=args.name,
         )
     if args.summary:

@@ -115,7 +115,13 @@ def _interconnect_lines(acc: Accelerator) -> list[str]:
             f"{bus.bandwidth_bits} bits/cycle shared, {bus.energy_pj_per_bit} pJ/bit"
         )
     if not acc.links and not acc.buses:
-        out.append("no on-chip interconnect: cores exchange data through DRAM")
+        sharing = {c for group in acc.shared_memories for c in group.cores}
+        if not sharing:
+            out.append("no on-chip interconnect: cores exchange data through DRAM")
+        elif len(sharing) < len(acc.cores):
+            out.append("no links or buses: cores outside a shared memory exchange data via DRAM")
+        else:
+            out.append("no links or buses: cores exchange data through their shared memory")
     return out
 
 
