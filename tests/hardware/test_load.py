@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fuseflow.errors import InputError
 from fuseflow.hardware.lint import lint
 from fuseflow.hardware.load import load_accelerator
+from fuseflow.hardware.summary import summarize
 from fuseflow.hardware.topology import build_topology
 
 CORE = """\
@@ -184,3 +185,18 @@ def test_whole_float_sizes_are_accepted_and_core_errors_reported_with_system_err
         load_accelerator(path)
     assert "s.yaml:1: name: expected a name" in str(info.value)
     assert "core_types.t.memories.sram.size_bits" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("sharing", "says"),
+    [
+        ("", "cores exchange data through DRAM"),
+        ("shared_memories:\n  - {memory: sram, cores: [a, b]}\n", "outside a shared memory"),
+        ("shared_memories:\n  - {memory: sram, cores: [a, b, c]}\n", "through their shared mem"),
+    ],
+)
+def test_summary_names_how_cores_without_links_exchange_data(tmp_path, sharing, says):
+    cores = "cores:\n  - {name: a, type: t}\n  - {name: b, type: t}\n  - {name: c, type: t}\n"
+    text = summarize(_load(tmp_path, cores + sharing))
+    assert says in text
+    assert text.count("exchange data") == 1
