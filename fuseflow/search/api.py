@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -16,8 +18,10 @@ from fuseflow.search.problem import (
     AllocationProblem,
     Budget,
     BudgetClock,
+    Candidate,
     SearchResult,
 )
+from fuseflow.search.splits import single_core_decision, without_splits
 from fuseflow.search.track import Progress, Tracker, progress_bar
 
 DEFAULT_BUDGET = Budget(evaluations=500)
@@ -51,6 +55,8 @@ def search_allocation(
     """
     if algorithm not in ALGORITHMS:
         raise InputError(f"unknown allocator {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
+    if stream_compat and problem.splits is not None:
+        problem = without_splits(problem)  # Stream's GA never splits a `K, *` layer
     clock = BudgetClock(budget)
     bounds = lower_bounds(problem)
     notes: list[str] = []
@@ -78,7 +84,7 @@ def search_allocation(
             tracker.add(cache.scored(), cache.evaluations)
         evaluations = cache.evaluations
     assert tracker.best is not None
-    return SearchResult(
+    result = SearchResult(
         algorithm=algorithm,
         objective=problem.objective,
         seed=seed,
@@ -90,6 +96,29 @@ def search_allocation(
         pareto=tracker.pareto() if pareto or stream_compat else (),
         interrupted=interrupted,
         notes=tuple(notes),
+    )
+    return _decoded(problem, result)
+
+
+def _decoded(problem: AllocationProblem, result: SearchResult) -> SearchResult:
+    """A split search's result in terms of the chosen split graph (allocations per group of
+    that graph, split factors, the graph and its costs); other results unchanged."""
+    space = problem.splits
+    if space is None:
+        return result
+
+    def decode(c: Candidate) -> Candidate:
+        made, alloc = space.decode(c.allocation)
+        return Candidate(alloc, c.latency_cycles, c.energy_pj, made.factors)
+
+    made, _ = space.decode(result.best.allocation)
+    return dataclasses.replace(
+        result,
+        best=decode(result.best),
+        pareto=tuple(decode(c) for c in result.pareto),
+        split_layers=space.layers,
+        graph=made.graph,
+        costs=made.costs,
     )
 
 
@@ -128,9 +157,10 @@ def initial_allocation(problem: AllocationProblem) -> tuple[NDArray[np.int32], l
     try:
         from fuseflow.search.greedy import greedy_allocation
     except ImportError:
-        return balanced_allocation(problem), ["greedy allocator missing: load-balanced start"]
+        start = balanced_allocation(without_splits(problem))
+        return single_core_decision(problem, start), ["greedy allocator missing: balanced start"]
     alloc = greedy_allocation(problem.graph, problem.costs)
-    return np.asarray(alloc, dtype=np.int32), []
+    return single_core_decision(problem, alloc), []
 
 
 def balanced_allocation(problem: AllocationProblem) -> NDArray[np.int32]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.search.problem import AllocationProblem, Bounds
+from fuseflow.search.problem import AllocationProblem, Bounds, make_problem
+from fuseflow.search.splits import SplitBuild, uniform_builds, without_splits
+
+plain_problem = without_splits
 
 MAX_SUBSET_CORES = 12  # up to 2^12 core sets; beyond, only single cores and the whole set
 
@@ -15,9 +18,15 @@ def lower_bounds(problem: AllocationProblem) -> Bounds:
 
     Latency: the largest of the critical path, the work on every core set, and the DRAM
     traffic no allocation avoids. Energy: each CN at its cheapest allowed core plus the DRAM
-    traffic no allocation avoids. docs/search.md explains why each is valid.
+    traffic no allocation avoids. docs/search.md explains why each is valid. With open splits
+    (``problem.splits``) every CN's figures are the least over its layer's split factors.
     """
-    lat, energy, cores_of = _cn_minima(problem)
+    if problem.splits is not None:
+        lat, work, energy = split_minima(problem)
+        cores_of = _masks(_allowed(plain_problem(problem))[problem.graph.group])
+    else:
+        lat, energy, cores_of = _cn_minima(problem)
+        work = lat
     reads, writes = unavoidable_dram_bits(problem)
     dram = problem.acc.dram
     if dram.ports == "shared":
@@ -26,7 +35,7 @@ def lower_bounds(problem: AllocationProblem) -> Bounds:
         dram_cycles = max(reads / dram.read_bw_bits, writes / dram.write_bw_bits)
     lat_parts = (
         ("critical_path", float(critical_path(problem, lat))),
-        ("core_work", core_set_work_bound(lat, cores_of, len(problem.acc.cores))),
+        ("core_work", core_set_work_bound(work, cores_of, len(problem.acc.cores))),
         ("dram_traffic", float(dram_cycles)),
     )
     dram_pj = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
@@ -44,14 +53,58 @@ def _cn_minima(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Per CN: min latency and min energy over its candidate cores, and the cores as a bit mask."""
     graph = problem.graph
-    n_cores = len(problem.acc.cores)
     cn_allowed = _allowed(problem)[graph.group]  # (n, cores)
     lat_table = problem.costs.latency_cycles[graph.shape].astype(np.float64)
     e_table = problem.costs.energy_pj[graph.shape]
     lat = np.where(cn_allowed & (lat_table >= 0), lat_table, np.inf).min(axis=1)
     energy = np.where(cn_allowed & ~np.isnan(e_table), e_table, np.inf).min(axis=1)
-    masks = (cn_allowed.astype(np.int64) << np.arange(n_cores, dtype=np.int64)).sum(axis=1)
-    return lat, energy, masks
+    return lat, energy, _masks(cn_allowed)
+
+
+def _masks(cn_allowed: NDArray[np.bool_]) -> NDArray[np.int64]:
+    n_cores = cn_allowed.shape[1]
+    out: NDArray[np.int64] = (
+        cn_allowed.astype(np.int64) << np.arange(n_cores, dtype=np.int64)
+    ).sum(axis=1)
+    return out
+
+
+def split_minima(
+    problem: AllocationProblem,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per CN of the unsplit graph, the least over split factors of: its fastest part, the
+    summed fastest latencies of its parts, the summed cheapest energies of its parts.
+
+    A part of a split CN still depends on (a part of) every CN the unsplit CN depends on, so
+    any path of the unsplit graph is a path through parts: the critical path with the fastest
+    part per CN is a bound for every split choice.
+    """
+    graph = problem.graph
+    allowed = _allowed(plain_problem(problem))
+    offsets = np.concatenate(
+        ([0], np.cumsum(np.bincount(graph.layer, minlength=len(graph.layers))))
+    )
+    fastest = np.full(graph.n, np.inf)
+    work = np.full(graph.n, np.inf)
+    energy = np.full(graph.n, np.inf)
+    for made in uniform_builds(problem):
+        g = made.graph
+        factor = np.ones(len(g.layers), dtype=np.int64)
+        assert problem.splits is not None
+        for name, f in zip(problem.splits.layers, made.factors, strict=True):
+            factor[g.layers.index(name)] = f
+        cn0 = offsets[g.layer] + g.tile // factor[g.layer]
+        ok = allowed[made.source[g.group]]
+        lat_t = made.costs.latency_cycles[g.shape].astype(np.float64)
+        e_t = made.costs.energy_pj[g.shape]
+        lat = np.where(ok & (lat_t >= 0), lat_t, np.inf).min(axis=1)
+        en = np.where(ok & ~np.isnan(e_t), e_t, np.inf).min(axis=1)
+        part_min = np.full(graph.n, np.inf)
+        np.minimum.at(part_min, cn0, lat)
+        fastest = np.minimum(fastest, part_min)
+        work = np.minimum(work, np.bincount(cn0, weights=lat, minlength=graph.n))
+        energy = np.minimum(energy, np.bincount(cn0, weights=en, minlength=graph.n))
+    return fastest, work, energy
 
 
 def critical_path(problem: AllocationProblem, cn_latency: NDArray[np.float64]) -> float:
@@ -111,8 +164,30 @@ def core_set_work_bound(
 
 
 def unavoidable_dram_bits(problem: AllocationProblem) -> tuple[int, int]:
-    """(read, write) bits any schedule moves to/from DRAM as transfers: each weight tensor and
-    graph input read once, each graph output written once.
+    """(read, write) DRAM bits of every allocation (and, with open splits, every split
+    choice: per layer the least weight traffic over its factors; see :func:`dram_parts`)."""
+    if problem.splits is None:
+        weights, read, writes = dram_parts(problem)
+        return int(weights.sum()) + _input_bits(problem, read), writes
+    parts = [dram_parts(_build_problem(problem, made)) for made in uniform_builds(problem)]
+    weights = np.min(np.stack([p[0] for p in parts]), axis=0)
+    inputs = set.intersection(*(set(p[1]) for p in parts))
+    writes = min(p[2] for p in parts)
+    return int(weights.sum()) + _input_bits(problem, sorted(inputs)), writes
+
+
+def _input_bits(problem: AllocationProblem, tensors: list[str]) -> int:
+    wl = problem.graph.workload
+    return sum(wl.tensors[t].size_bits for t in tensors)
+
+
+def _build_problem(problem: AllocationProblem, made: SplitBuild) -> AllocationProblem:
+    return make_problem(made.graph, made.costs, problem.acc, problem.objective)
+
+
+def dram_parts(problem: AllocationProblem) -> tuple[NDArray[np.int64], list[str], int]:
+    """Per layer the weight bits any schedule reads from DRAM, the graph inputs it reads and
+    the bits it writes: each weight tensor and graph input read once, each graph output once.
 
     A tensor that some CN may stream from DRAM on one of its candidate cores is left out: its
     DRAM traffic is then part of that CN's cost (already in the CN energy), not a transfer.
@@ -123,7 +198,11 @@ def unavoidable_dram_bits(problem: AllocationProblem) -> tuple[int, int]:
     weights = np.unique(graph.weight[used])
     streamed = np.unique(graph.weight[used & streams_w])
     weights = np.setdiff1d(weights, streamed)
-    weight_bits = int(graph.weight_bits[weights].sum()) if weights.size else 0
+    by_layer = np.zeros(len(graph.layers), dtype=np.int64)
+    if weights.size:
+        owner = np.full(graph.weight_bits.shape[0], -1, dtype=np.int64)
+        owner[graph.weight[used][::-1]] = graph.layer[used][::-1]  # first layer using it
+        np.add.at(by_layer, owner[weights], graph.weight_bits[weights])
     wl = graph.workload
     read_tensors: set[str] = set()
     for lid, name in enumerate(graph.layers):
@@ -134,9 +213,8 @@ def unavoidable_dram_bits(problem: AllocationProblem) -> tuple[int, int]:
             for t in wl.node_inputs(wl.layer(name))
             if t in wl.inputs and not wl.tensors[t].constant
         )
-    input_bits = sum(wl.tensors[t].size_bits for t in sorted(read_tensors))
     out_bits = int(graph.output_bits[graph.graph_output & graph.produces_final].sum())
-    return weight_bits + input_bits, out_bits
+    return by_layer, sorted(read_tensors), out_bits
 
 
 def _may_stream(problem: AllocationProblem) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:

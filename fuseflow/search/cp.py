@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from fuseflow.search.bounds import unavoidable_dram_bits
 from fuseflow.search.cp_data import ChunkData, chunk_data
+from fuseflow.search.cp_split import add_split_vars, decision_bit, held_weight_bits, split_chunk
 from fuseflow.search.problem import AllocationProblem
 from fuseflow.search.track import Progress
 
@@ -54,6 +55,11 @@ class _Vars:
     diff: dict[tuple[int, int], Any] = field(default_factory=dict)  # group pair -> literal
     used: dict[tuple[int, int], Any] = field(default_factory=dict)  # (weight, core) -> literal
     energy: list[tuple[Any, float]] = field(default_factory=list)  # (literal, pJ)
+    # open splits: x[g, c] = core c in the group's set; factor[g, f]; part[g, c, f]
+    units: frozenset[int] = frozenset()
+    factor: dict[tuple[int, int], Any] = field(default_factory=dict)
+    part: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    weight_unit: dict[int, int] = field(default_factory=dict)  # weight -> open-split group
     makespan: Any = None
     objective: Any = None
 
@@ -90,10 +96,7 @@ def solve_cp(
         callback = _Report(progress, v, start)
         status = solver.solve(model, callback)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            alloc = start.copy()
-            for (g, c), lit in v.x.items():
-                if solver.boolean_value(lit):
-                    alloc[g] = c
+            alloc = _decision(v, start, solver.boolean_value)
             pool_limit = _Limit(limit * settings.pool_share, seconds is not None)
             bound = math.floor(solver.objective_value * (1.0 + settings.pool_gap))
             pool = _near_optimal(problem, data, capacity, alloc, bound, seed, settings, pool_limit)
@@ -113,7 +116,7 @@ def model_estimate(
     data = chunk_data(problem, settings.chunks_per_group)
     model, v = _build(problem, data, False, [])
     for (g, c), lit in v.x.items():
-        model.add(lit == int(int(allocation[g]) == c))
+        model.add(lit == int(decision_bit(int(allocation[g]), c, g in v.units)))
     model.minimize(v.makespan)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -137,10 +140,7 @@ class _Report(cp_model.CpSolverSolutionCallback):
         self.found: list[NDArray[np.int32]] = []
 
     def on_solution_callback(self) -> None:
-        alloc = self.start.copy()
-        for (g, c), lit in self.v.x.items():
-            if self.boolean_value(lit):
-                alloc[g] = c
+        alloc = _decision(self.v, self.start, self.boolean_value)
         self.found.append(alloc)
         if self.progress is not None:
             self.progress.update(len(self.found), self.objective_value)
@@ -183,7 +183,12 @@ def _build(
 
 
 def _assignment(model: cp_model.CpModel, v: _Vars, data: ChunkData) -> None:
+    if data.split is not None:
+        v.units = frozenset(data.split.groups)
+        add_split_vars(model, data.split, data.candidates, v.x, v.factor, v.part, v.energy)
     for g, cands in enumerate(data.candidates):
+        if g in v.units:
+            continue
         lits = [model.new_bool_var(f"x{g}_{c}") for c in cands]
         model.add_exactly_one(lits)
         for c, lit in zip(cands, lits, strict=True):
@@ -206,7 +211,9 @@ def _chunks(
     for k, g in enumerate(data.chunk_group.tolist()):
         s = model.new_int_var(int(data.release[k]), horizon, f"s{k}")
         e = model.new_int_var(0, horizon, f"e{k}")
-        for c in data.candidates[g]:
+        if data.split is not None and g in v.units:
+            split_chunk(model, data.split, k, g, s, e, horizon, v.x, v.part, per_core)
+        for c in data.candidates[g] if g not in v.units else ():
             d = int(data.duration[k, c])
             iv = model.new_optional_interval_var(s, d, e, v.x[(g, c)], f"i{k}_{c}")
             per_core.setdefault(c, []).append(iv)
@@ -227,6 +234,11 @@ def _transfers(model: cp_model.CpModel, v: _Vars, data: ChunkData) -> None:
         diff = model.new_bool_var(f"d{a}_{b}")
         for c in sorted(set(data.candidates[a]) | set(data.candidates[b])):
             model.add(diff >= v.x.get((a, c), 0) - v.x.get((b, c), 0))
+            if a in v.units or b in v.units:  # core sets: differ in either direction
+                model.add(diff >= v.x.get((b, c), 0) - v.x.get((a, c), 0))
+        for g in (a, b):  # a split layer's parts exchange data across cores
+            if (g, 1) in v.factor:
+                model.add(diff >= 1 - v.factor[(g, 1)])
         v.diff[(a, b)] = diff
         v.energy.append((diff, float(data.pair_bits[n]) * data.route_pj_per_bit))
         first = int(np.flatnonzero(data.chunk_group == a)[0])
@@ -265,16 +277,22 @@ def _weights(
     pairs = np.unique(np.stack([graph.weight[has_w], graph.group[has_w]], axis=1), axis=0)
     for w in np.unique(pairs[:, 0]).tolist():
         for g in pairs[pairs[:, 0] == w, 1].tolist():
+            if g in v.units:
+                v.weight_unit[w] = g
             for c in data.candidates[g]:
                 if (w, c) not in v.used:
                     v.used[(w, c)] = model.new_bool_var(f"u{w}_{c}")
                 model.add_implication(v.x[(g, c)], v.used[(w, c)])
     if capacity:
-        _capacity(model, v, problem, notes)
+        _capacity(model, v, problem, data, notes)
 
 
 def _capacity(
-    model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, notes: list[str]
+    model: cp_model.CpModel,
+    v: _Vars,
+    problem: AllocationProblem,
+    data: ChunkData,
+    notes: list[str],
 ) -> None:
     graph, acc = problem.graph, problem.acc
     caps = [_weight_capacity(core) for core in acc.cores]
@@ -290,7 +308,16 @@ def _capacity(
             # a weight larger than the memory is streamed from DRAM by its CNs, never held
             held = [w for w in weights if (w, c) in v.used and int(graph.weight_bits[w]) <= cap]
             if held:
-                model.add(sum(v.used[(w, c)] * int(graph.weight_bits[w]) for w in held) <= cap)
+                model.add(sum(_held(v, data, problem, w, c) for w in held) <= cap)
+
+
+def _held(v: _Vars, data: ChunkData, problem: AllocationProblem, w: int, c: int) -> Any:
+    """Bits of weight tensor ``w`` core ``c`` holds (a part of it when its layer is split)."""
+    bits = int(problem.graph.weight_bits[w])
+    g = v.weight_unit.get(w)
+    if g is None or data.split is None:
+        return v.used[(w, c)] * bits
+    return held_weight_bits(data.split, g, c, bits, v.part)
 
 
 def _weight_capacity(core: Any) -> int:
@@ -338,7 +365,8 @@ def _complete_hint(
     """
     fixed = model.clone()
     for (g, c), lit in v.x.items():
-        fixed.add(fixed.get_bool_var_from_proto_index(lit.index) == int(int(start[g]) == c))
+        want = int(decision_bit(int(start[g]), c, g in v.units))
+        fixed.add(fixed.get_bool_var_from_proto_index(lit.index) == want)
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = 1
@@ -375,7 +403,10 @@ def _near_optimal(
     found: list[NDArray[np.int32]] = []
     alloc = best
     for _ in range(settings.pool_size):
-        lits = [v.x[(g, int(alloc[g]))] for g in range(len(data.candidates))]
+        lits = [
+            lit if decision_bit(int(alloc[g]), c, g in v.units) else ~lit
+            for (g, c), lit in v.x.items()
+        ]
         model.add(sum(lits) <= len(lits) - 1)  # not this allocation again
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = seed
@@ -383,16 +414,24 @@ def _near_optimal(
         _Limit(limit.amount / settings.pool_size, limit.wall).apply(solver)
         if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
-        alloc = best.copy()
-        for (g, c), lit in v.x.items():
-            if solver.boolean_value(lit):
-                alloc[g] = c
+        alloc = _decision(v, best, solver.boolean_value)
         found.append(alloc)
     return found
 
 
 def _hint(model: cp_model.CpModel, v: _Vars, data: ChunkData, start: NDArray[np.int32]) -> None:
     for (g, c), lit in v.x.items():
-        model.add_hint(lit, int(start[g]) == c)
+        model.add_hint(lit, decision_bit(int(start[g]), c, g in v.units))
     for (a, b), lit in v.diff.items():
         model.add_hint(lit, int(start[a]) != int(start[b]))
+
+
+def _decision(v: _Vars, start: NDArray[np.int32], value: Any) -> NDArray[np.int32]:
+    """The allocation (a decision with open splits) a solution's assignment literals make."""
+    alloc = start.copy()
+    for g in v.units:
+        alloc[g] = 0
+    for (g, c), lit in v.x.items():
+        if value(lit):
+            alloc[g] = alloc[g] | (1 << c) if g in v.units else c
+    return alloc

@@ -8,7 +8,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.hardware.topology import build_topology
+from fuseflow.search.cp_split import SplitData, split_data
 from fuseflow.search.problem import AllocationProblem
+from fuseflow.search.splits import without_splits
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,11 +40,12 @@ class ChunkData:
     release: NDArray[np.int64]  # per chunk: earliest start (its first weight read from DRAM)
     route_bw_bits: int  # slowest route between two cores (transfer-time estimate)
     route_pj_per_bit: float  # cheapest route between two different cores
+    split: SplitData | None = None  # open-split layers (their groups choose core sets)
 
 
 def chunk_data(problem: AllocationProblem, chunks_per_group: int) -> ChunkData:
     graph, costs = problem.graph, problem.costs
-    candidates = _candidates(problem)
+    candidates = _candidates(without_splits(problem))
     order = np.argsort(graph.priority, kind="stable")
     by_group = np.argsort(graph.group[order], kind="stable")
     cns_sorted = order[by_group]
@@ -77,9 +80,10 @@ def chunk_data(problem: AllocationProblem, chunks_per_group: int) -> ChunkData:
     ep, eq, ei, ej = _chunk_edges(problem, cn_chunk, cn_pos, np.array(sizes))
     ps, pd, pb, pm = _group_pairs(problem)
     bw, pj = _route_figures(problem)
+    split = split_data(problem, cn_chunk, len(sizes))
     return ChunkData(
         np.array(chunk_group, dtype=np.int64), np.array(sizes, dtype=np.int64), duration,
-        group_energy, candidates, ep, eq, ei, ej, ps, pd, pb, pm, release, bw, pj,
+        group_energy, candidates, ep, eq, ei, ej, ps, pd, pb, pm, release, bw, pj, split,
     )  # fmt: skip
 
 

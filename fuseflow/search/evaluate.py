@@ -37,8 +37,17 @@ class SchedulerEvaluator:
         from fuseflow.schedule.context import build_context
         from fuseflow.schedule.scheduler import ScheduleOptions, score_with
 
-        ctx = build_context(problem.graph, problem.acc, problem.costs)
         options = self.options if self.options is not None else ScheduleOptions()
+        space, acc = problem.splits, problem.acc
+        if space is not None:  # a decision: build (memoised) its split graph, then schedule
+
+            def evaluate_split(allocation: NDArray[np.int32]) -> tuple[int, float]:
+                made, alloc = space.decode(allocation)  # the allocation is a decision
+                latency, energy = score_with(made.context(acc), alloc, options=options)
+                return int(latency), float(energy)
+
+            return evaluate_split
+        ctx = build_context(problem.graph, problem.acc, problem.costs)
 
         def evaluate(allocation: NDArray[np.int32]) -> tuple[int, float]:
             latency, energy = score_with(ctx, allocation, options=options)

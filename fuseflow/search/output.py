@@ -15,7 +15,7 @@ SCHEMA = "fuseflow.search/1"
 def search_summary(result: SearchResult) -> dict[str, Any]:
     """The search result as plain JSON-ready data (same seed -> identical data)."""
     b = result.bounds
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "algorithm": result.algorithm,
         "objective": result.objective,
@@ -42,6 +42,9 @@ def search_summary(result: SearchResult) -> dict[str, Any]:
         "pareto": [_point(c) for c in result.pareto],
         "notes": list(result.notes),
     }
+    if result.split_layers:  # a split search: the factors chosen (allocation is of that graph)
+        out["splits"] = result.splits
+    return out
 
 
 def write_search(result: SearchResult, out_dir: str | Path) -> list[Path]:
@@ -96,12 +99,15 @@ def write_pareto(result: SearchResult, out_dir: Path) -> list[Path]:
 
 
 def _point(c: Candidate) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "latency_cycles": c.latency_cycles,
         "energy_pj": c.energy_pj,
         "edp": c.edp,
         "allocation": c.allocation.tolist(),
     }
+    if c.splits:
+        out["split_factors"] = list(c.splits)
+    return out
 
 
 def _finite(x: float) -> float | None:

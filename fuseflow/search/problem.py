@@ -6,7 +6,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +15,9 @@ from fuseflow.cost.table import CostTable
 from fuseflow.errors import InputError
 from fuseflow.hardware.model import Accelerator
 from fuseflow.tiling.graph import CNGraph
+
+if TYPE_CHECKING:
+    from fuseflow.search.splits import SplitSpace
 
 Algorithm = Literal["greedy", "ga", "cp"]
 ALGORITHMS: tuple[Algorithm, ...] = ("greedy", "ga", "cp")
@@ -31,6 +34,10 @@ class AllocationProblem:
     the group. ``free`` lists the groups the search decides (in group order); ``choices[i]`` are
     the cores free group ``free[i]`` may take. A *genome* is one index into ``choices[i]`` per
     free group, so every genome is a valid allocation.
+
+    With ``splits`` (see :mod:`fuseflow.search.splits`) the graph is the unsplit one and an
+    "allocation" is a *decision*: the group of an open-split layer holds a bit mask of cores
+    (the set its parts run on) instead of a core.
     """
 
     graph: CNGraph
@@ -40,6 +47,7 @@ class AllocationProblem:
     free: NDArray[np.int32]
     choices: tuple[tuple[int, ...], ...]
     base: NDArray[np.int32]  # full allocation with the fixed groups set (free groups: choice 0)
+    splits: SplitSpace | None = None
 
     @property
     def n_genes(self) -> int:
@@ -176,6 +184,7 @@ class Candidate:
     allocation: NDArray[np.int32]
     latency_cycles: int
     energy_pj: float
+    splits: tuple[int, ...] = ()  # split factor per open-split layer (split searches only)
 
     @property
     def edp(self) -> float:
@@ -202,6 +211,16 @@ class SearchResult:
     pareto: tuple[Candidate, ...] = ()  # latency/energy front, sorted by latency
     interrupted: bool = False
     notes: tuple[str, ...] = ()
+    # split searches: the open-split layers, and the chosen split graph with its costs (the
+    # best allocation is an allocation of that graph; ``best.splits`` holds the factors)
+    split_layers: tuple[str, ...] = ()
+    graph: CNGraph | None = None
+    costs: CostTable | None = None
+
+    @property
+    def splits(self) -> dict[str, int]:
+        """Chosen split factor per open-split layer (empty when splits were not searched)."""
+        return dict(zip(self.split_layers, self.best.splits, strict=True))
 
     @property
     def allocation(self) -> NDArray[np.int32]:

@@ -1,0 +1,45 @@
+"""A tiny network with open K splits, built by the real tiling and cost steps, for split tests."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from tiling.helpers import Net, accelerator
+
+from fuseflow.search.evaluate import EvaluatorFactory
+from fuseflow.search.problem import AllocationProblem, Candidate
+from fuseflow.search.splits import make_split_problem
+from fuseflow.tiling.spec import LayerMapping, MappingSpec, TileLoop
+
+
+def split_problem(
+    objective: str = "latency", n_cores: int = 3, k_out: int = 8, rows: int = 4
+) -> AllocationProblem:
+    """Two 3x3 convolutions fused at one output row per tile, each with an open K split over
+    ``n_cores`` identical cores, followed by a 1x1 convolution fixed on core 0."""
+    net = Net("split")
+    x = net.conv(net.input((1, 4, rows, 4)), k_out, name="a")
+    y = net.conv(x, k_out, name="b")
+    net.conv(y, 4, kernel=(1, 1), pads=(0, 0, 0, 0), name="c")
+    wl = net.build()
+    acc = accelerator(n_cores)
+    cores = tuple(range(n_cores))
+    row = (TileLoop("OY", count=rows),)
+    layers = {
+        "a": LayerMapping("a", cores, tiling=row, open_split="K"),
+        "b": LayerMapping("b", cores, tiling=row, open_split="K"),
+        "c": LayerMapping("c", (0,), tiling=row),
+    }
+    spec = MappingSpec(layers, (("a", "b", "c"),), "depth_first")
+    return make_split_problem(wl, acc, spec, objective)
+
+
+def brute_force_decisions(problem: AllocationProblem, factory: EvaluatorFactory) -> list[Candidate]:
+    """Every decision (core set per open-split layer x core per other free group), scored."""
+    evaluate = factory(problem)
+    out = []
+    for genome in itertools.product(*(range(len(c)) for c in problem.choices)):
+        decision = problem.allocation(np.array(genome, dtype=np.int64))
+        out.append(Candidate(decision, *evaluate(decision)))
+    return out
