@@ -20,14 +20,12 @@ from fuseflow.cost.nest import (
 )
 from fuseflow.cost.result import CostResult, EnergyPart, LevelLoops, Mapping
 from fuseflow.cost.traffic import (
-    Activity,
     OperandLevels,
-    activities,
     distinct_candidates,
     double_buffered,
     operand_levels,
-    words,
 )
+from fuseflow.cost.transfers import Transfers, energy_parts, transfers
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram, MemoryLevel
 from fuseflow.workload.layer import Layer, Role
@@ -59,21 +57,23 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
             f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
             + _smallest_misfit(layer, core)
         )
-    nest, levels, acts, valid = found
-    energy_parts = _energy_parts(nest, acts)
-    mem_energy = np.sum([e for _, _, e in energy_parts], axis=0)
+    nest, levels, tr, valid = found
+    part_names, parts = energy_parts(tr, {op.role: op.units for op in nest.operands})
+    mem_energy = np.sum(parts, axis=0)
     mac_energy = layer.macs * core.mac_energy_pj
     energy = mac_energy + mem_energy
     t_cycles = float(nest.temporal_cycles)
-    ports = group_ports(acts)
-    stall = stall_cycles(ports, t_cycles)
+    ports = group_ports(tr)
+    stall = stall_cycles(tr, ports, t_cycles)
     shared = _shared_inputs(layer, nest)
-    onload, offload = loading_cycles(ports, t_cycles + stall, shared)
+    onload, offload = loading_cycles(tr, ports, t_cycles + stall, shared)
     latency = np.ceil(t_cycles + stall + onload + offload - 1e-9)
     latency = np.where(valid, latency, np.inf)
     best = int(np.lexsort((np.where(valid, energy, np.inf), latency))[0])
-    dram_acts = [a for a in acts if a.mem.name == "dram" and a.role in streamed]
-    dram_bits = sum(float((a.amount * a.bits * a.count)[best]) for a in dram_acts)
+    dram_rows = [a for a, m in enumerate(tr.mem) if m.name == "dram" and tr.role[a] in streamed]
+    dram_bits = sum(
+        float(tr.amount[a, best] * tr.bits[a, best] * tr.count[a, best]) for a in dram_rows
+    )
     lat = int(latency[best])
     return CostResult(
         core=core.name,
@@ -88,13 +88,18 @@ def layer_cost(layer: Layer, core: Core, *, dram: Dram | None = None) -> CostRes
         - math.ceil(float(onload[best]) - 1e-9),
         energy_pj=float(energy[best]),
         mac_energy_pj=mac_energy,
-        memory_energy=tuple(EnergyPart(r, m, float(e[best])) for r, m, e in energy_parts),
+        memory_energy=tuple(
+            EnergyPart(r, m, float(e)) for (r, m), e in zip(part_names, parts[:, best], strict=True)
+        ),
         spatial_utilization=layer.macs / (core.n_macs * t_cycles),
         utilization=layer.macs / (core.n_macs * lat),
         top_footprint_bits=tuple(foot.items()),
         streamed_operands=tuple(r for r in ("I", "W", "O") if r in streamed),
         dram_bw_bits=dram_bits / lat if lat else 0.0,
-        dram_energy_pj=sum((float(e[best]) for _, m, e in energy_parts if m == "dram"), 0.0),
+        dram_energy_pj=sum(
+            (float(e) for (_, m), e in zip(part_names, parts[:, best], strict=True) if m == "dram"),
+            0.0,
+        ),
         mapping=_mapping(nest, levels, best),
     )
 
@@ -120,7 +125,7 @@ def top_footprints(layer: Layer, core: Core, *, partial_outputs: bool = False) -
 
 def _search(
     layer: Layer, core: Core, dram: Dram, streamed: set[Role]
-) -> tuple[Nest, list[OperandLevels], list[Activity], NDArray[np.bool_]] | None:
+) -> tuple[Nest, list[OperandLevels], Transfers, NDArray[np.bool_]] | None:
     """Every candidate mapping with its transfers; None if no loop order fits."""
     hierarchy = {role: core.hierarchy(role) for role in layer.operands}
     physical = core.memories
@@ -134,8 +139,7 @@ def _search(
         return None
     levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
     nest, levels, valid = distinct_candidates(nest, levels, valid)
-    acts = activities(nest, levels, double_buffered(levels))
-    return nest, levels, acts, valid
+    return nest, levels, transfers(nest, levels, double_buffered(levels)), valid
 
 
 def _streaming_options(layer: Layer, core: Core) -> Iterator[tuple[dict[Role, int], set[Role]]]:
@@ -200,20 +204,6 @@ def dram_level(dram: Dram, roles: set[Role], core: Core) -> MemoryLevel:
         write_ports=1 if separate else 0,
         read_write_ports=0 if separate else 1,
     )
-
-
-def _energy_parts(nest: Nest, acts: list[Activity]) -> list[tuple[Role, str, NDArray]]:
-    units = {op.role: op.units for op in nest.operands}
-    parts: dict[tuple[Role, int], NDArray] = {}
-    names: dict[tuple[Role, int], str] = {}
-    for a in acts:
-        role: Role = a.role  # type: ignore[assignment]
-        per_word = a.mem.read_energy_pj if a.is_read else a.mem.write_energy_pj
-        e = words(a, float(units[role][a.level])) * per_word
-        key = (role, a.level)
-        parts[key] = parts.get(key, 0.0) + e
-        names[key] = a.mem.name
-    return [(r, names[(r, lv)], e) for (r, lv), e in parts.items()]
 
 
 def _shared_inputs(layer: Layer, nest: Nest) -> set[tuple[str, int]]:

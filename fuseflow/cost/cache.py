@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
+import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from fuseflow.hardware.model import Core, Dram
 from fuseflow.workload.layer import Layer
 
 ENV_VAR = "FUSEFLOW_CACHE_DIR"
+_TMP_COUNTER = itertools.count()
 
 
 def default_cache_dir() -> Path:
@@ -58,6 +61,7 @@ class CostCache:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._folders: set[str] = set()  # shard folders known to exist (saves a mkdir per put)
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -74,21 +78,46 @@ class CostCache:
 
     def put(self, key: str, result: CostResult) -> None:
         """Store a result; a folder that cannot be written only costs the speed-up."""
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        except OSError:
+        folder = os.path.join(self.root, key[:2])
+        data = json.dumps(result_to_dict(result)).encode()
+        tmp = self._open_temporary(folder)
+        if tmp is None:
             return
+        fd, tmp_path = tmp
         try:
-            with os.fdopen(fd, "w") as f:
-                f.write(json.dumps(result_to_dict(result)))
-            os.replace(tmp, path)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp_path, os.path.join(folder, f"{key}.json"))
         except OSError:  # e.g. a full disk: leave no partial file, keep the result
-            Path(tmp).unlink(missing_ok=True)
+            Path(tmp_path).unlink(missing_ok=True)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            Path(tmp_path).unlink(missing_ok=True)
             raise
+
+    def _open_temporary(self, folder: str) -> tuple[int, str] | None:
+        """A new temporary file in ``folder`` (made if needed), named by process, thread and
+        a counter; None if the folder cannot be written."""
+        name = f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_TMP_COUNTER)}.json"
+        path = os.path.join(folder, name)
+        for attempt in range(2):
+            if folder not in self._folders or attempt:
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                except OSError:
+                    return None
+                self._folders.add(folder)
+            try:
+                return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), path
+            except FileNotFoundError:  # the folder was removed since: make it again
+                continue
+            except FileExistsError:  # left by a crashed process with the same id
+                try:
+                    return tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+                except OSError:
+                    return None
+            except OSError:
+                return None
+        return None
 
 
 def result_to_dict(r: CostResult) -> dict[str, Any]:

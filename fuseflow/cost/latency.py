@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.traffic import LOW_SIDE, READS, Activity
+from fuseflow.cost.traffic import LOW_SIDE, READS
+from fuseflow.cost.transfers import Transfers
 from fuseflow.hardware.model import MemoryLevel
 
 Arr = NDArray[np.float64]
@@ -23,39 +24,33 @@ def port_of(mem: MemoryLevel, direction: str) -> str:
     return f"rw{2 if second else 1}"
 
 
-Ports = dict[tuple[int, str], list[Activity]]
+Ports = list[list[int]]
 
 
-def group_ports(acts: list[Activity]) -> Ports:
-    """The activities of each (memory, port), in their order."""
-    out: Ports = {}
-    for a in acts:
-        out.setdefault((id(a.mem), port_of(a.mem, a.direction)), []).append(a)
-    return out
+def group_ports(tr: Transfers) -> Ports:
+    """The transfer rows of each (memory, port), ports in order of first use."""
+    out: dict[tuple[int, str], list[int]] = {}
+    for a, mem in enumerate(tr.mem):
+        out.setdefault((id(mem), port_of(mem, tr.direction[a])), []).append(a)
+    return list(out.values())
 
 
-def _stack(ports: Ports) -> tuple[list[Activity], NDArray[np.int64]]:
-    """Activities sorted by port (stable) and the start index of each port's run."""
-    ordered = [a for group in ports.values() for a in group]
-    sizes = np.array([len(g) for g in ports.values()])
-    return ordered, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-
-
-def stall_cycles(ports: Ports, temporal_cycles: float) -> Arr:
+def stall_cycles(tr: Transfers, ports: Ports, temporal_cycles: float) -> Arr:
     """Cycles the array waits because some port cannot move its data within the allowed window.
 
     Per port: the stalls of its transfers add up; slack of one transfer can absorb the others'
     busy time only within the union of their update windows. Ports work in parallel.
     """
-    ordered, starts = _stack(ports)
-    count = np.stack([a.count for a in ordered])
-    allowed = np.stack([a.allowed for a in ordered])
+    ordered = [a for group in ports for a in group]
+    sizes = np.array([len(g) for g in ports])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    count = tr.count[ordered]
+    allowed = tr.allowed[ordered]
     active = count > 0
     repeats = np.maximum(count - 1, 0) * active
-    stall = (np.stack([a.real for a in ordered]) - allowed) * repeats
+    stall = (tr.real[ordered] - allowed) * repeats
     window = allowed * repeats
-    full = np.logical_or.reduceat((allowed >= np.stack([a.period for a in ordered])) & active,
-                                  starts)  # fmt: skip
+    full = np.logical_or.reduceat((allowed >= tr.period[ordered]) & active, starts)
     union = np.where(full, temporal_cycles, np.maximum.reduceat(window, starts))
     pos = np.add.reduceat(np.maximum(stall, 0.0), starts)
     neg = np.add.reduceat(np.minimum(stall, 0.0), starts)
@@ -65,28 +60,29 @@ def stall_cycles(ports: Ports, temporal_cycles: float) -> Arr:
     return np.maximum(comb.max(axis=0), 0.0)
 
 
-def _loading_values(ports: Ports, compute_cycles: Arr) -> dict[tuple[str, int, str], Arr]:
+def _loading_values(
+    tr: Transfers, ports: Ports, compute_cycles: Arr
+) -> dict[tuple[str, int, str], Arr]:
     """Cycles of the first (or only) transfer of each loading activity, after borrowing the
     port's spare bandwidth during computation for data that moves only once.
 
-    Ports are padded to the same number of activities (padding never moves data), so every
-    port is handled in one array of shape (ports, activities, candidates)."""
+    Ports are padded to the same number of transfers (padding never moves data), so every
+    port is handled in one array of shape (ports, transfers, candidates)."""
     groups = [
-        [a for a in g if not (a.role == "O" and a.direction in ("tl", "fh"))]
-        for g in ports.values()
+        [a for a in g if not (tr.role[a] == "O" and tr.direction[a] in ("tl", "fh"))] for g in ports
     ]
     groups = [g for g in groups if g]
     if not groups:
         return {}
     width = max(len(g) for g in groups)
-    n_perm = compute_cycles.shape[0]
-    shape = (len(groups), width, n_perm)
-    count, real, need, first = (np.zeros(shape) for _ in range(4))
-    bw = np.array([[float(g[0].bw_bits)] for g in groups])  # (G, 1)
-    for gi, g in enumerate(groups):
-        for k, a in enumerate(g):
-            count[gi, k], real[gi, k], first[gi, k] = a.count, a.real, a.first_bits
-            need[gi, k] = np.floor(a.amount_int * a.bits / a.period)
+    pad = len(tr.mem)  # index of an all-zero row
+    index = np.array([g + [pad] * (width - len(g)) for g in groups])
+    zero = np.zeros((1, compute_cycles.shape[0]))
+    need_all = np.floor(tr.amount_int * tr.bits / tr.period)
+    count, real, need, first = (
+        np.concatenate([x, zero])[index] for x in (tr.count, tr.real, need_all, tr.first_bits)
+    )
+    bw = tr.bw_bits[[g[0] for g in groups]]  # (G, 1)
     req = np.where(count > 1, np.ceil(need), 0.0).sum(axis=1)  # (G, P)
     surplus = np.maximum(0.0, (bw - req) / bw * compute_cycles[None, :])
     single = count == 1
@@ -100,23 +96,22 @@ def _loading_values(ports: Ports, compute_cycles: Arr) -> dict[tuple[str, int, s
     np.put_along_axis(reduction, order, got, 1)
     val = np.where(count > 0, np.where(single, real - reduction, real), 0.0)
     return {
-        (a.role, a.level, a.direction): val[gi, k]
+        (tr.role[a], tr.level[a], tr.direction[a]): val[gi, k]
         for gi, g in enumerate(groups)
         for k, a in enumerate(g)
     }
 
 
 def loading_cycles(
-    ports: Ports, compute_cycles: Arr, shared_inputs: set[tuple[str, int]]
+    tr: Transfers, ports: Ports, compute_cycles: Arr, shared_inputs: set[tuple[str, int]]
 ) -> tuple[Arr, Arr]:
     """(on-loading, off-loading) cycles: the first data down to the array before computing,
     the last outputs up to the top level after it (``ports``: from :func:`group_ports`)."""
-    vals = _loading_values(ports, compute_cycles)
-    acts = [a for g in ports.values() for a in g]
+    vals = _loading_values(tr, ports, compute_cycles)
     zero = np.zeros_like(compute_cycles)
     depth: dict[str, int] = {}
-    for a in acts:
-        depth[a.role] = max(depth.get(a.role, 0), a.level + 1)
+    for role, level in zip(tr.role, tr.level, strict=True):
+        depth[role] = max(depth.get(role, 0), level + 1)
     parts: dict[str, tuple[Arr, Arr, Arr]] = {}
     for role in ("I", "W"):
         if role not in depth:

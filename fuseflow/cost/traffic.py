@@ -1,4 +1,4 @@
-"""Per-level data movement of every candidate mapping: amounts, periods, accesses and energy."""
+"""Per-level quantities of every candidate mapping: data sizes, periods, double buffering."""
 
 from __future__ import annotations
 
@@ -10,37 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.nest import Nest, OperandNest
-from fuseflow.hardware.model import MemoryLevel
 
 Arr = NDArray[np.float64]
 READS = ("tl", "th")  # to low (feed the level below), to high (write back up)
 LOW_SIDE = ("tl", "fl")  # directions talking to the level below
-
-
-@dataclass(slots=True)
-class Activity:
-    """One periodic data transfer of one operand at one memory level, for all candidates."""
-
-    role: str
-    level: int
-    mem: MemoryLevel
-    direction: str  # tl: read to low, fh: write from high, fl: write from low, th: read to high
-    amount: Arr  # elements per period per instance
-    bits: Arr  # precision of those elements
-    period: Arr  # cycles
-    count: Arr  # periods over the whole tile
-    real: Arr  # cycles to move one period's data at the port bandwidth
-    allowed: Arr  # cycles the transfer may take without stalling the array
-    first_bits: Arr  # bits of the operand at its first memory level (loading floor)
-    amount_int: Arr  # amount under the integer spatial unrolling (timing uses it)
-
-    @property
-    def is_read(self) -> bool:
-        return self.direction in READS
-
-    @property
-    def bw_bits(self) -> int:
-        return self.mem.read_bw_bits if self.is_read else self.mem.write_bw_bits
 
 
 @dataclass(frozen=True)
@@ -70,13 +43,13 @@ def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> Oper
     at = base + merged
     # footprints per (loop set, level), then picked for each order's set at each level
     where = nest.loop_set.take(at) * n_lv + np.arange(n_lv)
-    per_set = np.stack([nest.set_footprint(op, lv) for lv in range(n_lv)], axis=1)
+    per_set = np.array([nest.set_footprint(op, lv) for lv in range(n_lv)]).T
     data = per_set.take(where)
     if op.int_spatial:
         data_int = data
     else:
         per_int = [nest.set_footprint(op, lv, integer=True) for lv in range(n_lv)]
-        data_int = np.stack(per_int, axis=1).take(where)
+        data_int = np.array(per_int).T.take(where)
     if op.role == "O":
         red_after = nest.next_mark(nest.reduction).take(at) < n
         partial = red_after | op.red_spatial_above[None, :n_lv]
@@ -193,91 +166,3 @@ def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArra
             shared = shared + np.where(second, ind, 0.0)
             out[(ol.op.role, lv)] = first | second
     return out
-
-
-def activities(
-    nest: Nest, levels: list[OperandLevels], db: dict[tuple[str, int], NDArray[np.bool_]]
-) -> list[Activity]:
-    """Every transfer between adjacent levels (and into the array) of every operand."""
-    out: list[Activity] = []
-    total = nest.total[:, -1]
-    n_perm, n = nest.perm_dim.shape
-    ones = np.ones(n_perm)
-    red_next = nest.next_mark(nest.reduction)
-    for ol in levels:
-        op, n_lv = ol.op, len(ol.op.levels)
-        is_o = op.role == "O"
-        first_bits = ol.data_int[:, 0] * ol.data_bits[:, 0] / ol.data[:, 0]
-        psum = _psums(ol, red_next, n) if is_o else []
-        for lv in range(n_lv):
-            low_amount = (ol.data[:, lv - 1] if lv else ones) * op.boost[lv]
-            if ol.data_int is ol.data and op.int_spatial:  # the same numbers
-                low_int = low_amount
-            else:
-                low_int = (ol.data_int[:, lv - 1] if lv else ones) * op.boost_int[lv]
-            high, high_int = ol.data[:, lv], ol.data_int[:, lv]
-            low_period = ol.period[:, lv - 1] if lv else ones if is_o else ol.mac_stationary
-            hper = ol.period[:, lv]
-            if lv:
-                low_window = np.where(
-                    db[(op.role, lv - 1)], low_period, np.floor(low_period / ol.top_ir[:, lv - 1])
-                )
-            else:
-                low_window = np.floor(low_period)
-            high_window = np.where(db[(op.role, lv)], hper, np.floor(hper / ol.top_ir[:, lv]))
-            top = lv == n_lv - 1
-            spec: list[tuple[str, Arr, Arr, Arr, Arr, Arr]] = []
-            if not is_o:
-                pbits = ones * op.bits
-                spec.append(("tl", low_amount, low_int, pbits, low_period, low_window))
-                if not top:
-                    spec.append(("fh", high, high_int, pbits, hper, high_window))
-            else:
-                psum_here = psum[lv]
-                wbits = np.where(psum_here, op.bits, op.final_bits).astype(float)
-                spec.append(("fl", low_amount, low_int, wbits, low_period, low_window))
-                spec.append(
-                    ("tl", low_amount * psum_here, low_int * psum_here, wbits, low_period,
-                     low_window)
-                )  # fmt: skip
-                if not top:
-                    psum_next = psum[lv + 1]
-                    hbits = np.where(psum_next, op.bits, op.final_bits).astype(float)
-                    spec.append(("th", high, high_int, hbits, hper, high_window))
-                    spec.append(
-                        ("fh", high * psum_next, high_int * psum_next, hbits, hper, high_window)
-                    )
-            mem = op.levels[lv]
-            periods: dict[int, Arr] = {}
-            for direction, amount, amount_int, bits, period, window in spec:
-                bw = mem.read_bw_bits if direction in READS else mem.write_bw_bits
-                per = periods.get(id(period))
-                if per is None:
-                    per = periods[id(period)] = np.floor(total / period + 1e-9)
-                count = np.where(amount > 0, per, 0.0)
-                real = np.ceil(amount_int * bits / bw - 1e-9)
-                act = Activity(
-                    op.role, lv, mem, direction, amount, bits, period, count, real, window,
-                    first_bits, amount_int,
-                )  # fmt: skip
-                out.append(act)
-    return out
-
-
-def _psums(ol: OperandLevels, red_next: NDArray[np.int64], n: int) -> list[NDArray[np.bool_]]:
-    """Per level l - 1 (l = 0 .. L-1): whether data above it (from position ``cuts[l - 1]``,
-    0 below the lowest level) still gets reduced."""
-    n_perm = red_next.shape[0]
-    starts = np.concatenate([np.zeros((n_perm, 1), np.int64), ol.cuts[:, :-1]], axis=1)
-    red = red_next.take(starts + np.arange(n_perm)[:, None] * red_next.shape[1]) < n
-    spatial = ol.op.red_spatial_above
-    return [red[:, lv] | spatial[lv] for lv in range(red.shape[1])]
-
-
-def words(act: Activity, units: float) -> Arr:
-    """Memory word accesses of one activity over the tile, across all instances."""
-    bw = act.bw_bits
-    gran = act.mem.min_read_bits if act.is_read else act.mem.min_write_bits
-    gran = gran if 0 < gran <= bw else bw
-    per_period = np.ceil(act.amount * act.bits / gran - 1e-9) * gran / bw
-    return per_period * act.count * units
