@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from fuseflow.cost.nest import Nest
 from fuseflow.cost.traffic import READS, OperandLevels
 from fuseflow.hardware.model import MemoryLevel
+from fuseflow.workload.layer import Role
 
 Arr = NDArray[np.float64]
 
@@ -23,7 +24,7 @@ class Transfers:
     high). Rows of one (operand, level) are adjacent, operands in nest order, levels bottom-up.
     """
 
-    role: tuple[str, ...]
+    role: tuple[Role, ...]
     level: tuple[int, ...]
     mem: tuple[MemoryLevel, ...]
     direction: tuple[str, ...]
@@ -48,7 +49,7 @@ def transfers(
     n_perm, n = nest.perm_dim.shape
     ones = np.ones(n_perm)
     red_next = nest.next_mark(nest.reduction)
-    meta: list[tuple[str, int, MemoryLevel, str]] = []
+    meta: list[tuple[Role, int, MemoryLevel, str]] = []
     rows: tuple[list[Arr], ...] = ([], [], [], [], [], [])
     for ol in levels:
         _operand_rows(ol, db, red_next, n, ones, meta, rows)
@@ -69,7 +70,7 @@ def _operand_rows(
     red_next: NDArray[np.int64],
     n: int,
     ones: Arr,
-    meta: list[tuple[str, int, MemoryLevel, str]],
+    meta: list[tuple[Role, int, MemoryLevel, str]],
     rows: tuple[list[Arr], ...],
 ) -> None:
     """Append the rows (amount, amount_int, bits, period, window, first_bits) of one operand.
@@ -132,7 +133,7 @@ def _psums(ol: OperandLevels, red_next: NDArray[np.int64], n: int) -> NDArray[np
     return red | ol.op.red_spatial_above[None, : red.shape[1]]
 
 
-def energy_parts(tr: Transfers, units: dict[str, Arr]) -> tuple[list[tuple[str, str]], Arr]:
+def energy_parts(tr: Transfers, units: dict[Role, Arr]) -> tuple[list[tuple[Role, str]], Arr]:
     """Memory energy per (operand, level) over all candidates, ``(parts, P)``, with the
     (operand, memory name) of each part; ``units``: each operand's instances per level."""
     gran, per_word, unit = [], [], []
@@ -146,7 +147,7 @@ def energy_parts(tr: Transfers, units: dict[str, Arr]) -> tuple[list[tuple[str, 
     g_col = np.array(gran)[:, None]
     words = np.ceil(tr.amount * tr.bits / g_col - 1e-9) * g_col / tr.bw_bits
     energy = words * tr.count * np.array(unit)[:, None] * np.array(per_word)[:, None]
-    rows: dict[tuple[str, int], list[int]] = {}
+    rows: dict[tuple[Role, int], list[int]] = {}
     for a, key in enumerate(zip(tr.role, tr.level, strict=True)):
         rows.setdefault(key, []).append(a)
     names = [(role, tr.mem[group[0]].name) for (role, _), group in rows.items()]
