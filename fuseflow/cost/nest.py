@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,11 +76,24 @@ class Nest:
         return self._mark(mask, after=True)
 
     def _mark(self, mask: NDArray[np.bool_], *, after: bool) -> NDArray[np.int64]:
-        """Memoised per loop set while the nest holds every order."""
+        """Memoised per loop-order pattern and marked labels while the nest holds every order
+        (layers with the same shape of temporal loops share them)."""
         if self.labels is None:
             marked = mask[self.perm_dim]
             return after_last_true(marked) if after else next_true(marked)
-        return _marks(self.labels, len(self.dims), tuple(mask.tolist()), after)
+        marked_labels = tuple(mask[self.label_dims].tolist())
+        return _marks(self.pattern, marked_labels, after)
+
+    @cached_property
+    def pattern(self) -> tuple[int, ...]:
+        """The labels' shape: each label replaced by the index of its first occurrence."""
+        labels = self.labels or ()
+        return tuple(labels.index(x) for x in labels)
+
+    @cached_property
+    def label_dims(self) -> NDArray[np.int64]:
+        """The dim index of each temporal loop label."""
+        return np.array([x // 1000 for x in self.labels or ()], dtype=np.int64)
 
 
 def next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -99,11 +112,11 @@ def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
 
 
-@lru_cache(maxsize=384)  # ~40 kB each at 720 orders
+@lru_cache(maxsize=512)  # ~40 kB each at 720 orders
 def _marks(
-    labels: tuple[int, ...], ndims: int, mask: tuple[bool, ...], after: bool
+    pattern: tuple[int, ...], marked_labels: tuple[bool, ...], after: bool
 ) -> NDArray[np.int64]:
-    marked = np.array(mask, dtype=bool)[_perm_arrays(labels, ndims)[0]]
+    marked = np.array(marked_labels, dtype=bool)[_orders(pattern)]
     out = np.ascontiguousarray(after_last_true(marked) if after else next_true(marked))
     out.flags.writeable = False
     return out
@@ -195,25 +208,39 @@ def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
     return perms[np.sort(first)]
 
 
-@lru_cache(maxsize=128)  # ~150 kB each at 720 orders
-def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
-    """Loop dims, sizes and running products of every distinct order of the loops labelled
-    ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
-    arrays are read-only)."""
-    orders = unique_orders(labels)
-    lab_all = np.array(labels, dtype=np.int64).reshape(-1)
-    lab = lab_all[orders] if labels else np.zeros((1, 0), np.int64)
-    perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm, n = perm_dim.shape
-    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
+@lru_cache(maxsize=64)
+def _order_sets(pattern: tuple[int, ...]) -> tuple[NDArray, ...]:
+    """Loop sets of every distinct order of loops labelled equal where ``pattern`` is: which
+    set of loops sits below each position (numbered in ascending bit-set order) and each
+    set's members, ``(S, n)`` (memoised by shape; read-only)."""
+    orders = _orders(pattern)
+    n_perm, n = orders.shape
     # the loops below a position, as a bit set of label indices: footprints depend on it only
-    bits = np.cumsum(np.left_shift(1, orders), axis=1) if labels else np.zeros((1, 0), np.int64)
+    bits = np.cumsum(np.left_shift(1, orders), axis=1) if n else np.zeros((1, 0), np.int64)
     members = np.concatenate([np.zeros((n_perm, 1), np.int64), bits], axis=1)
     present = np.zeros(1 << n, dtype=bool)  # the distinct sets, numbered in ascending order
     present[members] = True
     sets = np.flatnonzero(present)
     loop_set = (np.cumsum(present) - 1)[members]
     inside = (sets[:, None] >> np.arange(n)[None, :]) & 1 == 1  # (S, n)
+    for arr in (loop_set, inside):
+        arr.flags.writeable = False
+    return loop_set, inside
+
+
+@lru_cache(maxsize=128)  # ~110 kB each at 720 orders
+def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
+    """Loop dims, sizes and running products of every distinct order of the loops labelled
+    ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
+    arrays are read-only)."""
+    pattern = tuple(labels.index(x) for x in labels)
+    orders = _orders(pattern)
+    loop_set, inside = _order_sets(pattern)
+    lab_all = np.array(labels, dtype=np.int64).reshape(-1)
+    lab = lab_all[orders] if labels else np.zeros((1, 0), np.int64)
+    perm_dim, perm_size = lab // 1000, lab % 1000
+    n_perm = perm_dim.shape[0]
+    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
     of_dim = (lab_all // 1000)[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
     steps = np.where(inside[:, :, None] & of_dim[None], (lab_all % 1000)[None, :, None], 1)
     set_cum = np.prod(steps, axis=1).astype(np.float64)  # whole numbers: exact in any order
