@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.search.problem import AllocationProblem, Bounds, make_problem
-from fuseflow.search.splits import SplitBuild, uniform_builds, without_splits
-
-plain_problem = without_splits
+from fuseflow.search.problem import AllocationProblem, Bounds
+from fuseflow.search.splits import without_splits
 
 MAX_SUBSET_CORES = 12  # up to 2^12 core sets; beyond, only single cores and the whole set
 
@@ -21,14 +19,20 @@ def lower_bounds(problem: AllocationProblem) -> Bounds:
     traffic no allocation avoids. docs/search.md explains why each is valid. With open splits
     (``problem.splits``) every CN's figures are the least over its layer's split factors.
     """
+    dram = problem.acc.dram
     if problem.splits is not None:
-        lat, work, energy = split_minima(problem)
-        cores_of = _masks(_allowed(plain_problem(problem))[problem.graph.group])
+        from fuseflow.search.split_bounds import split_figures
+
+        lat, work, reads, writes, cn_pj, dram_pj = split_figures(problem)
+        cores_of = _masks(allowed_cores(without_splits(problem))[problem.graph.group])
     else:
         lat, energy, cores_of = _cn_minima(problem)
         work = lat
-    reads, writes = unavoidable_dram_bits(problem)
-    dram = problem.acc.dram
+        reads, writes = unavoidable_dram_bits(problem)
+        cn_pj = float(energy.sum())
+        dram_pj = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
+        stream_r, stream_w = stream_bits(problem)
+        reads, writes = reads + int(stream_r.sum()), writes + int(stream_w.sum())
     if dram.ports == "shared":
         dram_cycles = (reads + writes) / min(dram.read_bw_bits, dram.write_bw_bits)
     else:
@@ -38,8 +42,7 @@ def lower_bounds(problem: AllocationProblem) -> Bounds:
         ("core_work", core_set_work_bound(work, cores_of, len(problem.acc.cores))),
         ("dram_traffic", float(dram_cycles)),
     )
-    dram_pj = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
-    e_parts = (("cn_energy", float(energy.sum())), ("dram_energy", float(dram_pj)))
+    e_parts = (("cn_energy", cn_pj), ("dram_energy", float(dram_pj)))
     return Bounds(
         latency_cycles=max(v for _, v in lat_parts),
         energy_pj=sum(v for _, v in e_parts),
@@ -53,7 +56,7 @@ def _cn_minima(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Per CN: min latency and min energy over its candidate cores, and the cores as a bit mask."""
     graph = problem.graph
-    cn_allowed = _allowed(problem)[graph.group]  # (n, cores)
+    cn_allowed = allowed_cores(problem)[graph.group]  # (n, cores)
     lat_table = problem.costs.latency_cycles[graph.shape].astype(np.float64)
     e_table = problem.costs.energy_pj[graph.shape]
     lat = np.where(cn_allowed & (lat_table >= 0), lat_table, np.inf).min(axis=1)
@@ -67,44 +70,6 @@ def _masks(cn_allowed: NDArray[np.bool_]) -> NDArray[np.int64]:
         cn_allowed.astype(np.int64) << np.arange(n_cores, dtype=np.int64)
     ).sum(axis=1)
     return out
-
-
-def split_minima(
-    problem: AllocationProblem,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Per CN of the unsplit graph, the least over split factors of: its fastest part, the
-    summed fastest latencies of its parts, the summed cheapest energies of its parts.
-
-    A part of a split CN still depends on (a part of) every CN the unsplit CN depends on, so
-    any path of the unsplit graph is a path through parts: the critical path with the fastest
-    part per CN is a bound for every split choice.
-    """
-    graph = problem.graph
-    allowed = _allowed(plain_problem(problem))
-    offsets = np.concatenate(
-        ([0], np.cumsum(np.bincount(graph.layer, minlength=len(graph.layers))))
-    )
-    fastest = np.full(graph.n, np.inf)
-    work = np.full(graph.n, np.inf)
-    energy = np.full(graph.n, np.inf)
-    for made in uniform_builds(problem):
-        g = made.graph
-        factor = np.ones(len(g.layers), dtype=np.int64)
-        assert problem.splits is not None
-        for name, f in zip(problem.splits.layers, made.factors, strict=True):
-            factor[g.layers.index(name)] = f
-        cn0 = offsets[g.layer] + g.tile // factor[g.layer]
-        ok = allowed[made.source[g.group]]
-        lat_t = made.costs.latency_cycles[g.shape].astype(np.float64)
-        e_t = made.costs.energy_pj[g.shape]
-        lat = np.where(ok & (lat_t >= 0), lat_t, np.inf).min(axis=1)
-        en = np.where(ok & ~np.isnan(e_t), e_t, np.inf).min(axis=1)
-        part_min = np.full(graph.n, np.inf)
-        np.minimum.at(part_min, cn0, lat)
-        fastest = np.minimum(fastest, part_min)
-        work = np.minimum(work, np.bincount(cn0, weights=lat, minlength=graph.n))
-        energy = np.minimum(energy, np.bincount(cn0, weights=en, minlength=graph.n))
-    return fastest, work, energy
 
 
 def critical_path(problem: AllocationProblem, cn_latency: NDArray[np.float64]) -> float:
@@ -168,21 +133,15 @@ def unavoidable_dram_bits(problem: AllocationProblem) -> tuple[int, int]:
     choice: per layer the least weight traffic over its factors; see :func:`dram_parts`)."""
     if problem.splits is None:
         weights, read, writes = dram_parts(problem)
-        return int(weights.sum()) + _input_bits(problem, read), writes
-    parts = [dram_parts(_build_problem(problem, made)) for made in uniform_builds(problem)]
-    weights = np.min(np.stack([p[0] for p in parts]), axis=0)
-    inputs = set.intersection(*(set(p[1]) for p in parts))
-    writes = min(p[2] for p in parts)
-    return int(weights.sum()) + _input_bits(problem, sorted(inputs)), writes
+        return int(weights.sum()) + input_bits(problem, read), writes
+    from fuseflow.search.split_bounds import split_dram_bits
+
+    return split_dram_bits(problem)
 
 
-def _input_bits(problem: AllocationProblem, tensors: list[str]) -> int:
+def input_bits(problem: AllocationProblem, tensors: list[str]) -> int:
     wl = problem.graph.workload
     return sum(wl.tensors[t].size_bits for t in tensors)
-
-
-def _build_problem(problem: AllocationProblem, made: SplitBuild) -> AllocationProblem:
-    return make_problem(made.graph, made.costs, problem.acc, problem.objective)
 
 
 def dram_parts(problem: AllocationProblem) -> tuple[NDArray[np.int64], list[str], int]:
@@ -225,14 +184,40 @@ def _may_stream(problem: AllocationProblem) -> tuple[NDArray[np.bool_], NDArray[
     for (s, c), r in problem.costs.results.items():
         w[s, c] = "W" in r.streamed_operands
         i[s, c] = "I" in r.streamed_operands
-    allowed = _allowed(problem)[problem.graph.group]
+    allowed = allowed_cores(problem)[problem.graph.group]
     shape = problem.graph.shape
     may_w: NDArray[np.bool_] = np.any(w[shape] & allowed, axis=1)
     may_i: NDArray[np.bool_] = np.any(i[shape] & allowed, axis=1)
     return may_w, may_i
 
 
-def _allowed(problem: AllocationProblem) -> NDArray[np.bool_]:
+def stream_bits(problem: AllocationProblem) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per layer, the (read, write) DRAM bits its CNs stream on whichever candidate core
+    streams least (a streamed operand holds ``dram_bw_bits`` of the DRAM port for the CN's
+    latency; inputs and outputs streamed together share it evenly). Their energy is in the
+    CN cost already; the bits only bound the DRAM port's time."""
+    graph = problem.graph
+    n_shapes, n_cores = problem.costs.n_shapes, len(problem.acc.cores)
+    read = np.zeros((n_shapes, n_cores))
+    write = np.zeros((n_shapes, n_cores))
+    for (sh, c), r in problem.costs.results.items():
+        ops = set(r.streamed_operands)
+        if not ops or r.dram_bw_bits <= 0:
+            continue
+        bits = r.dram_bw_bits * r.latency_cycles
+        has_in, has_out = bool(ops & {"I", "W"}), "O" in ops
+        share = bits / (int(has_in) + int(has_out))
+        read[sh, c], write[sh, c] = share * has_in, share * has_out
+    allowed = allowed_cores(problem)[graph.group]
+    per_cn = [np.where(allowed, t[graph.shape], np.inf).min(axis=1) for t in (read, write)]
+    n_layers = len(graph.layers)
+    r_l, w_l = (
+        np.bincount(graph.layer, weights=v, minlength=n_layers).astype(np.float64) for v in per_cn
+    )
+    return r_l, w_l
+
+
+def allowed_cores(problem: AllocationProblem) -> NDArray[np.bool_]:
     """(groups, cores): the candidate cores of every group."""
     graph = problem.graph
     allowed = np.zeros((graph.n_groups, len(problem.acc.cores)), dtype=bool)

@@ -66,18 +66,48 @@ class _UniformCrossover(Crossover):
 
 
 class _PointMutation(Mutation):
-    """Each gene, with probability ``gene_prob``, moves to a different allowed core."""
+    """Each gene, with probability ``gene_prob``, moves to a different allowed core; a core-set
+    gene (open split) adds or drops one core of its set (``neighbours[gene][value]``)."""
 
-    def __init__(self, prob: float, gene_prob: float, sizes: NDArray[np.int64]) -> None:
+    def __init__(
+        self,
+        prob: float,
+        gene_prob: float,
+        sizes: NDArray[np.int64],
+        neighbours: dict[int, list[NDArray[np.int64]]] | None = None,
+    ) -> None:
         super().__init__(prob=prob)
         self.gene_prob = gene_prob
         self.sizes = sizes
+        self.neighbours = neighbours or {}
 
     def _do(self, problem: Any, X: Any, *args: Any, random_state: Any = None, **kwargs: Any) -> Any:
         X = X.astype(np.int64)
         flip = random_state.random(X.shape) < self.gene_prob
         step = (random_state.random(X.shape) * (self.sizes - 1)).astype(np.int64) + 1
-        return np.where(flip, (X + step) % self.sizes, X)
+        pick = random_state.random(X.shape)
+        out = np.where(flip, (X + step) % self.sizes, X)
+        for i, table in self.neighbours.items():
+            for row in np.flatnonzero(flip[:, i]).tolist():
+                near = table[int(X[row, i])]
+                out[row, i] = near[int(pick[row, i] * near.size)]
+        return out
+
+
+def set_neighbours(problem: AllocationProblem) -> dict[int, list[NDArray[np.int64]]]:
+    """For every core-set gene: per value, the values whose set differs by one core."""
+    if problem.splits is None:
+        return {}
+    units = set(problem.splits.units)
+    out: dict[int, list[NDArray[np.int64]]] = {}
+    for i, g in enumerate(problem.free.tolist()):
+        if g in units:
+            masks = problem.choices[i]
+            out[i] = [
+                np.array([k for k, n in enumerate(masks) if (m ^ n).bit_count() == 1])
+                for m in masks
+            ]
+    return out
 
 
 def run_ga(
@@ -103,7 +133,10 @@ def run_ga(
         sampling=_initial(problem, sizes, seed, settings, start),
         crossover=_UniformCrossover(settings.crossover_prob),
         mutation=_PointMutation(
-            settings.mutation_prob, settings.gene_mutation_prob or 1.0 / len(sizes), sizes
+            settings.mutation_prob,
+            settings.gene_mutation_prob or 1.0 / len(sizes),
+            sizes,
+            set_neighbours(problem),
         ),
         eliminate_duplicates=True,
     )

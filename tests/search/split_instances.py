@@ -8,7 +8,7 @@ import numpy as np
 from tiling.helpers import Net, accelerator
 
 from fuseflow.search.evaluate import EvaluatorFactory
-from fuseflow.search.problem import AllocationProblem, Candidate
+from fuseflow.search.problem import AllocationProblem, Candidate, SearchResult
 from fuseflow.search.splits import make_split_problem
 from fuseflow.tiling.spec import LayerMapping, MappingSpec, TileLoop
 
@@ -43,3 +43,18 @@ def brute_force_decisions(problem: AllocationProblem, factory: EvaluatorFactory)
         decision = problem.allocation(np.array(genome, dtype=np.int64))
         out.append(Candidate(decision, *evaluate(decision)))
     return out
+
+
+def check_split_rescored(problem: AllocationProblem, result: SearchResult) -> None:
+    """The result's allocation of its split graph schedules validly to the reported figures."""
+    from fuseflow.schedule.scheduler import schedule
+    from fuseflow.schedule.validator import validate_schedule
+
+    assert result.graph is not None and result.costs is not None
+    graph, costs, acc = result.graph, result.costs, problem.acc
+    sched = schedule(graph, acc, costs, result.allocation)
+    assert validate_schedule(graph, acc, costs, sched) == []
+    assert (sched.latency_cycles, sched.energy.total_pj) == (
+        result.latency_cycles,
+        result.energy_pj,
+    )
