@@ -28,6 +28,7 @@ from fuseflow.schedule.validator import validate_schedule
 from fuseflow.search.greedy import greedy_allocation
 from fuseflow.tiling.build import build_cn_graph
 from fuseflow.tiling.graph import CNGraph
+from fuseflow.tiling.spec import MappingSpec
 from fuseflow.workload.layer import Workload
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Prepared:
     accelerator: Accelerator
     graph: CNGraph
     costs: CostTable
+    mapping: MappingSpec | None = None
 
 
 def run(
@@ -110,6 +112,10 @@ def run(
         allocation, found = greedy_allocation(prep.graph, prep.costs, prep.accelerator), None
     else:
         allocation, found = _search(prep, search, seed, out_dir, verbose=progress is not None)
+        if found.graph is not None and found.costs is not None:  # the split graph it chose
+            prep = dataclasses.replace(prep, graph=found.graph, costs=found.costs)
+            chosen = {k: f for k, f in found.splits.items() if f > 1}
+            inputs = inputs.model_copy(update={"splits": chosen})
     step("schedule")
     sched = schedule(prep.graph, prep.accelerator, prep.costs, allocation, options=options)
     step("validate")
@@ -148,7 +154,10 @@ def _search(
         seed=seed,
     )
     g, c, a = prep.graph, prep.costs, prep.accelerator
-    return allocate_from_args(args, g, c, a, out_dir=out_dir, progress=verbose)
+    return allocate_from_args(
+        args, g, c, a, out_dir=out_dir, progress=verbose, workload=prep.workload,
+        mapping=prep.mapping,
+    )  # fmt: skip
 
 
 def free_groups(graph: CNGraph) -> int:
@@ -212,10 +221,10 @@ def prepare(inputs: RunInputs, *, cache: Any = None, progress: Progress | None =
         None if mapping is None else _spec(mapping.path, mapping.spec), wl, acc, inputs.stacks
     )
     step("tiles")
-    graph = build_cn_graph(wl, acc, spec)
+    graph = build_cn_graph(wl, acc, spec, splits=dict(inputs.splits) or None)
     step("costs")
     costs = cost_table(graph, acc, cache=cache)
-    return Prepared(wl, acc, graph, costs)
+    return Prepared(wl, acc, graph, costs, spec)
 
 
 def check_schedule(prep: Prepared, sched: Schedule) -> None:

@@ -44,6 +44,7 @@ class RunInputs(_Model):
     seed: int = 0
     options: dict[str, Any] = {}
     allocation: list[int] = []  # core index per group
+    splits: dict[str, int] = {}  # split factors an allocation search chose (open splits)
     fuseflow_version: str
     versions: dict[str, str] = {}  # python, numpy, ... for the record
 

@@ -13,6 +13,8 @@ from fuseflow.cost.table import CostTable
 from fuseflow.hardware.model import Accelerator
 from fuseflow.search.problem import ALGORITHMS, OBJECTIVES, Budget, SearchResult, make_problem
 from fuseflow.tiling.graph import CNGraph
+from fuseflow.tiling.spec import MappingSpec
+from fuseflow.workload.layer import Workload
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -59,13 +61,28 @@ def allocate_from_args(
     *,
     out_dir: str | Path | None = None,
     progress: bool = False,
+    workload: Workload | None = None,
+    mapping: MappingSpec | None = None,
 ) -> tuple[NDArray[np.int32], SearchResult]:
-    """Run the search the flags ask for; write search.json (and the front) into ``out_dir``."""
+    """Run the search the flags ask for; write search.json (and the front) into ``out_dir``.
+
+    With ``workload`` and ``mapping``, the GA and CP (not Stream's GA, not greedy) also choose
+    the split of every layer the mapping leaves open (``split: {K: "*"}``); the result then
+    holds the chosen split graph (``result.graph``) that ``allocation`` belongs to.
+    """
     # The search stack (pymoo, OR-Tools) loads only when a search runs: every other command
     # starts without it.
     from fuseflow.search.api import search_allocation
 
-    problem = make_problem(graph, costs, acc, args.objective)
+    searched = args.allocate in ("ga", "cp") and not args.stream_ga
+    if searched and workload is not None and mapping is not None and mapping.open_splits():
+        from fuseflow.search.splits import make_split_problem
+
+        problem = make_split_problem(
+            workload, acc, mapping, args.objective, graph=graph, costs=costs
+        )
+    else:
+        problem = make_problem(graph, costs, acc, args.objective)
     result = search_allocation(
         problem,
         args.allocate,

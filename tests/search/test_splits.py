@@ -122,3 +122,30 @@ def test_same_seed_same_split_answer_with_one_or_two_workers(tmp_path: Path) -> 
     assert set(data["splits"]) == {"a", "b"}
     assert len(data["allocation"]) == sum(data["splits"].values()) + 1
     assert np.all(np.array(data["gap"]["edp"]) >= 0)
+
+
+def test_command_line_search_chooses_splits_and_greedy_does_not(tmp_path: Path) -> None:
+    import argparse
+
+    from fuseflow.search.cli import add_allocation_arguments, allocate_from_args
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    add_allocation_arguments(parser)
+    problem = split_problem("latency")
+    space = problem.splits
+    assert space is not None
+    inputs = (problem.graph, problem.costs, problem.acc)
+    for algorithm in ("cp", "greedy"):
+        args = parser.parse_args(["--allocate", algorithm, "--budget", "20evals"])
+        alloc, result = allocate_from_args(
+            args, *inputs, out_dir=tmp_path / algorithm, workload=space.workload,
+            mapping=space.mapping,
+        )  # fmt: skip
+        data = json.loads((tmp_path / algorithm / "search.json").read_text())
+        if algorithm == "greedy":
+            assert result.graph is None and "splits" not in data
+            continue
+        assert result.graph is not None and alloc.shape == (result.graph.n_groups,)
+        assert data["splits"] == result.splits and max(result.splits.values()) > 1
+        check_split_rescored(problem, result)
