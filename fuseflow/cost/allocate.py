@@ -75,20 +75,17 @@ def allocate(
                 cur[op.role] = np.full(n_perm, n, dtype=np.int64)
                 lvl[op.role] += 1
             continue
-        sizes, accesses, columns = [], [], []
-        for op, partial in zip(ops, partials, strict=True):
-            lv = lvl[op.role]
-            if lv == len(op.levels) - 1:  # the top level takes every remaining loop
-                sizes.append(level_bits(nest, op, lv, partial, last_only=True))
-                accesses.append(np.zeros((n_perm, 1)))
-                columns.append(np.array([n]))
-                continue
-            bits = level_bits(nest, op, lv, partial)
-            ok = (pos >= cur[op.role][:, None]) & _fits_above(nest, op, lv, partial, reserve)
-            sizes.append(np.where(ok, bits, np.inf))
-            accesses.append(np.where(ok, bits * (nest.total[:, n : n + 1] / nest.total), np.inf))
-            columns.append(np.arange(n + 1))
-        choice = _best_combination(sizes, accesses, float(mem.size_bits))
+        if len(ops) == 1:  # one operand below its top level: pick per order directly
+            op, partial = ops[0], partials[0]
+            bits_s, acc_s, fits_s, index = _level_sets(nest, op, lvl[op.role], partial, reserve)
+            per_set = np.where(fits_s & (bits_s <= float(mem.size_bits)), acc_s, np.inf)
+            cost = np.where(pos >= cur[op.role][:, None], per_set.take(index), np.inf)
+            choice = [_last_min(cost)]
+        else:
+            choice = _best_combination(*_options(nest, ops, partials, lvl, cur, reserve), mem)
+        columns = [
+            np.array([n]) if lvl[op.role] == len(op.levels) - 1 else np.arange(n + 1) for op in ops
+        ]
         for k, op in enumerate(ops):
             bad = choice[k] < 0
             valid &= ~bad
@@ -115,24 +112,67 @@ def _reserved(
     return out
 
 
-def _fits_above(
+def _options(
+    nest: Nest,
+    ops: list[OperandNest],
+    partials: list[NDArray[np.bool_] | None],
+    lvl: dict[Role, int],
+    cur: dict[Role, NDArray[np.int64]],
+    reserve: dict[int, list[tuple[Role, NDArray[np.float64]]]],
+) -> tuple[list[NDArray], list[NDArray]]:
+    """Per operand of a shared memory level: bits and accesses per order and cut position
+    (inf where the position is already taken or leaves the upper levels no room)."""
+    n_perm, n = nest.perm_dim.shape
+    pos = np.arange(n + 1)[None, :]
+    sizes, accesses = [], []
+    for op, partial in zip(ops, partials, strict=True):
+        lv = lvl[op.role]
+        if lv == len(op.levels) - 1:  # the top level takes every remaining loop
+            sizes.append(level_bits(nest, op, lv, partial, last_only=True))
+            accesses.append(np.zeros((n_perm, 1)))
+            continue
+        bits_s, acc_s, fits_s, index = _level_sets(nest, op, lv, partial, reserve)
+        ok = (pos >= cur[op.role][:, None]) & fits_s.take(index)
+        sizes.append(np.where(ok, bits_s.take(index), np.inf))
+        accesses.append(np.where(ok, acc_s.take(index), np.inf))
+    return sizes, accesses
+
+
+def _level_sets(
     nest: Nest,
     op: OperandNest,
     lv: int,
     partial: NDArray[np.bool_] | None,
     reserve: dict[int, list[tuple[Role, NDArray[np.float64]]]],
-) -> NDArray[np.bool_]:
-    """(P, n+1): whether keeping the loops below position i at level ``lv`` still leaves the
-    operand's higher levels room for the copy they must hold (next to the operands topping out
-    there), so a greedy low level cannot make every upper blocking infeasible."""
-    ok = np.ones(nest.total.shape, dtype=bool)
-    for hl in range(lv + 1, len(op.levels)):
-        mem = op.levels[hl]
-        if mem.name == "dram" and id(mem) not in reserve:
-            continue
-        others = sum((b for r, b in reserve.get(id(mem), []) if r != op.role), np.zeros(1))
-        ok &= level_bits(nest, op, hl, partial) + others[:, None] <= mem.size_bits
-    return ok
+) -> tuple[NDArray, NDArray, NDArray[np.bool_], NDArray[np.int64]]:
+    """Per loop set: bits one instance of level ``lv`` holds when it keeps those loops, the
+    accesses to the level above that causes, and whether the operand's higher levels still
+    have room for the copy they must hold (next to the operands topping out there), so a
+    greedy low level cannot make every upper blocking infeasible; and ``(P, n+1)`` indexes
+    of each order's set below each position into them.
+
+    For outputs each set appears twice: final precision, then partial sums (``partial``
+    says which one an order has: whether a reduction remains above)."""
+    n_sets = nest.set_cum.shape[0]
+    # per loop set: all loops' iterations over those inside it (exact: whole numbers)
+    ratio = nest.total[0, -1] / nest.set_cum.prod(axis=1)
+    variants = (op.bits,) if partial is None else (op.final_bits, op.bits)
+    bits_v, fits_v = [], []
+    for prec in variants:
+        bits_v.append(nest.set_footprint(op, lv) * prec)
+        fits = np.ones(n_sets, dtype=bool)
+        for hl in range(lv + 1, len(op.levels)):
+            mem = op.levels[hl]
+            if mem.name == "dram" and id(mem) not in reserve:
+                continue
+            others = sum((b for r, b in reserve.get(id(mem), []) if r != op.role), np.zeros(1))
+            fits &= nest.set_footprint(op, hl) * prec + others <= mem.size_bits
+        fits_v.append(fits)
+    if partial is None:
+        return bits_v[0], bits_v[0] * ratio, fits_v[0], nest.loop_set
+    bits = np.concatenate(bits_v)
+    index = nest.loop_set + n_sets * partial[:, None]
+    return bits, bits * np.concatenate([ratio, ratio]), np.concatenate(fits_v), index
 
 
 def _nodes(
@@ -151,19 +191,24 @@ def _nodes(
     return out
 
 
+def _last_min(cost: NDArray) -> NDArray[np.int64]:
+    """Per row, the last column of the smallest finite cost; -1 where none is finite."""
+    n_perm, width = cost.shape
+    pick = width - 1 - np.argmin(cost[:, ::-1], axis=1)
+    return np.where(np.isfinite(cost[np.arange(n_perm), pick]), pick, -1)
+
+
 def _best_combination(
-    sizes: list[NDArray], accesses: list[NDArray], capacity: float
+    sizes: list[NDArray], accesses: list[NDArray], mem: MemoryLevel
 ) -> list[NDArray[np.int64]]:
-    """Per loop order, the column per operand minimising total accesses within capacity.
+    """Per loop order, the column per operand minimising total accesses within the memory.
 
     Ties go to the last combination in lexicographic order (longer prefixes). -1 = nothing fits.
     """
+    capacity = float(mem.size_bits)
     n_perm = sizes[0].shape[0]
     if len(sizes) == 1:
-        cost = np.where(sizes[0] <= capacity, accesses[0], np.inf)
-        width = cost.shape[1]
-        pick = width - 1 - np.argmin(cost[:, ::-1], axis=1)
-        return [np.where(np.isfinite(cost[np.arange(n_perm), pick]), pick, -1)]
+        return [_last_min(np.where(sizes[0] <= capacity, accesses[0], np.inf))]
     widths = [s.shape[1] for s in sizes]
     k = len(sizes)
     tot_size = np.zeros([n_perm, *widths])
