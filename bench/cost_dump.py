@@ -7,8 +7,9 @@ block (zoo), and every tile shape of the ``resnet18-tpu-quad-fused`` example, on
 library's single cores (``fuseflow hardware list``: ``cores/...``), each with its own DRAM;
 plus the example's own cost table on its quad core. Identical contents are costed once. A
 pair the model cannot cost is written as its error message. Speed work on the model must
-leave this file byte for byte the same (``cmp before.json after.json``); ``--quick`` keeps
-ResNet-18 and the example only.
+leave this file byte for byte the same (``cmp before.json after.json``); ``--batched`` costs
+all shapes of a core in one :func:`layer_costs` call (the same file is expected); ``--quick``
+keeps ResNet-18 and the example only.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fuseflow.cost.analytical import layer_cost
+from fuseflow.cost.analytical import layer_cost, layer_costs
 from fuseflow.cost.build import build_cost_table
 from fuseflow.cost.cache import layer_key, result_to_dict
+from fuseflow.cost.result import CostResult
 from fuseflow.errors import FuseflowError
 from fuseflow.hardware.catalog import names as library_names
 from fuseflow.hardware.load import load_accelerator
+from fuseflow.hardware.model import Core, Dram
 from fuseflow.workload.layer import Layer
 from fuseflow.workload.load import load_workload
 
@@ -56,7 +59,7 @@ def _shapes(models: tuple[str, ...], tiles: list[Layer]) -> dict[str, Layer]:
     return out
 
 
-def dump(models: tuple[str, ...]) -> dict[str, Any]:
+def dump(models: tuple[str, ...], *, batched: bool) -> dict[str, Any]:
     tiles, table = _example()
     shapes = _shapes(models, tiles)
     cores = [name for name in library_names() if name.startswith("cores/")]
@@ -64,21 +67,31 @@ def dump(models: tuple[str, ...]) -> dict[str, Any]:
     for core_name in cores:
         acc = load_accelerator(core_name)
         core = acc.cores[0]
-        for key, layer in shapes.items():
-            try:
-                pairs[f"{core_name}|{key}"] = result_to_dict(layer_cost(layer, core, dram=acc.dram))
-            except FuseflowError as exc:
-                pairs[f"{core_name}|{key}"] = f"{type(exc).__name__}: {exc}"
+        if batched:  # every shape on this core in one call
+            results = layer_costs([(layer, core) for layer in shapes.values()], dram=acc.dram)
+        else:
+            results = [_one(layer, core, acc.dram) for layer in shapes.values()]
+        for key, r in zip(shapes, results, strict=True):
+            text = f"{type(r).__name__}: {r}" if isinstance(r, FuseflowError) else None
+            pairs[f"{core_name}|{key}"] = text or result_to_dict(r)  # type: ignore[arg-type]
     return {"pairs": pairs, "example_table": table}
+
+
+def _one(layer: Layer, core: Core, dram: Dram) -> CostResult | FuseflowError:
+    try:
+        return layer_cost(layer, core, dram=dram)
+    except FuseflowError as exc:
+        return exc
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--batched", action="store_true", help="all shapes of a core in one call")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    data = dump(MODELS[:1] if args.quick else MODELS)
+    data = dump(MODELS[:1] if args.quick else MODELS, batched=args.batched)
     args.out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     n_err = sum(isinstance(v, str) for v in data["pairs"].values())
     print(

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fuseflow.cost.analytical import MODEL_VERSION, layer_cost
+from fuseflow.cost.analytical import MODEL_VERSION, layer_cost, layer_costs
 from fuseflow.cost.cache import CostCache, core_key, default_cache_dir, entry_key, layer_key
 from fuseflow.cost.result import CostResult
 from fuseflow.cost.table import CostTable
+from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Accelerator, Core, Dram
 from fuseflow.tiling.graph import CNGraph
 from fuseflow.workload.layer import Layer
@@ -66,16 +67,36 @@ def cost_pairs(
             lt = layer_text[id(layer)] = layer_key(layer)
         keys.append(entry_key(lt, ch, version))
     found: dict[str, CostResult] = {}
-    for key, (layer, core) in zip(keys, jobs, strict=True):
-        if key in found:
+    misses: dict[str, tuple[Layer, Core]] = {}
+    for key, job in zip(keys, jobs, strict=True):
+        if key in found or key in misses:
             continue
         hit = store.get(key) if store is not None else None
         if hit is None:
-            hit = cost_fn(layer, core, dram=dram)
+            misses[key] = job
+        else:
+            found[key] = hit
+    results = _evaluate(list(misses.values()), dram, cost_fn)
+    for key, result in zip(misses, results, strict=True):
+        if isinstance(result, CostResult):
+            found[key] = result
             if store is not None:
-                store.put(key, hit)
-        found[key] = hit
+                store.put(key, result)
+    for result in results:
+        if isinstance(result, InfeasibleError):
+            raise result
     return [_named(found[k], core.name) for k, (_, core) in zip(keys, jobs, strict=True)]
+
+
+def _evaluate(
+    jobs: list[tuple[Layer, Core]], dram: Dram, cost_fn: CostFn
+) -> list[CostResult | InfeasibleError]:
+    """``cost_fn`` of each job; the analytical model evaluates all of them in stacked passes
+    (its errors come back in place of results, the first one raised after the others are
+    stored)."""
+    if cost_fn is layer_cost:
+        return layer_costs(jobs, dram=dram)
+    return [cost_fn(layer, core, dram=dram) for layer, core in jobs]
 
 
 def _named(result: CostResult, core: str) -> CostResult:

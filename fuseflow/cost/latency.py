@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.traffic import LOW_SIDE, READS
-from fuseflow.cost.transfers import Transfers
 from fuseflow.hardware.model import MemoryLevel
+
+if TYPE_CHECKING:
+    from fuseflow.cost.plan import Plan
+    from fuseflow.cost.transfers import Transfers
 
 Arr = NDArray[np.float64]
 
@@ -24,26 +29,13 @@ def port_of(mem: MemoryLevel, direction: str) -> str:
     return f"rw{2 if second else 1}"
 
 
-Ports = list[list[int]]
-
-
-def group_ports(tr: Transfers) -> Ports:
-    """The transfer rows of each (memory, port), ports in order of first use."""
-    out: dict[tuple[int, str], list[int]] = {}
-    for a, mem in enumerate(tr.mem):
-        out.setdefault((id(mem), port_of(mem, tr.direction[a])), []).append(a)
-    return list(out.values())
-
-
-def stall_cycles(tr: Transfers, ports: Ports, temporal_cycles: float) -> Arr:
+def stall_cycles(plan: Plan, tr: Transfers, temporal_cycles: Arr) -> Arr:
     """Cycles the array waits because some port cannot move its data within the allowed window.
 
     Per port: the stalls of its transfers add up; slack of one transfer can absorb the others'
     busy time only within the union of their update windows. Ports work in parallel.
     """
-    ordered = [a for group in ports for a in group]
-    sizes = np.array([len(g) for g in ports])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    ordered, starts = plan.port_rows, plan.port_starts
     count = tr.count[ordered]
     allowed = tr.allowed[ordered]
     active = count > 0
@@ -60,30 +52,24 @@ def stall_cycles(tr: Transfers, ports: Ports, temporal_cycles: float) -> Arr:
     return np.maximum(comb.max(axis=0), 0.0)
 
 
-def _loading_values(
-    tr: Transfers, ports: Ports, compute_cycles: Arr
-) -> dict[tuple[str, int, str], Arr]:
-    """Cycles of the first (or only) transfer of each loading activity, after borrowing the
-    port's spare bandwidth during computation for data that moves only once.
+def _loading_values(plan: Plan, tr: Transfers, compute_cycles: Arr) -> Arr:
+    """(G * W + 1, R): cycles of the first (or only) transfer of each loading transfer (per
+    port, padded; last row zero), after borrowing the port's spare bandwidth during
+    computation for data that moves only once.
 
     Ports are padded to the same number of transfers (padding never moves data), so every
     port is handled in one array of shape (ports, transfers, candidates)."""
-    groups = [
-        [a for a in g if not (tr.role[a] == "O" and tr.direction[a] in ("tl", "fh"))] for g in ports
-    ]
-    groups = [g for g in groups if g]
-    if not groups:
-        return {}
-    width = max(len(g) for g in groups)
-    pad = len(tr.mem)  # index of an all-zero row
-    index = np.array([g + [pad] * (width - len(g)) for g in groups])
-    zero = np.zeros((1, compute_cycles.shape[0]))
+    n_rows = compute_cycles.shape[0]
+    index = plan.load_rows
+    if index.size == 0:
+        return np.zeros((1, n_rows))
+    zero = np.zeros((1, n_rows))
     need_all = np.floor(tr.amount_int * tr.bits / tr.period)
     count, real, need, first = (
         np.concatenate([x, zero])[index] for x in (tr.count, tr.real, need_all, tr.first_bits)
     )
-    bw = tr.bw_bits[[g[0] for g in groups]]  # (G, 1)
-    req = np.where(count > 1, np.ceil(need), 0.0).sum(axis=1)  # (G, P)
+    bw = plan.load_bw  # (G, 1)
+    req = np.where(count > 1, np.ceil(need), 0.0).sum(axis=1)  # (G, R)
     surplus = np.maximum(0.0, (bw - req) / bw * compute_cycles[None, :])
     single = count == 1
     cyc = np.where(single, real, 0.0)
@@ -95,38 +81,24 @@ def _loading_values(
     reduction = np.zeros_like(got)
     np.put_along_axis(reduction, order, got, 1)
     val = np.where(count > 0, np.where(single, real - reduction, real), 0.0)
-    return {
-        (tr.role[a], tr.level[a], tr.direction[a]): val[gi, k]
-        for gi, g in enumerate(groups)
-        for k, a in enumerate(g)
-    }
+    return np.concatenate([val.reshape(-1, n_rows), zero])
 
 
-def loading_cycles(
-    tr: Transfers, ports: Ports, compute_cycles: Arr, shared_inputs: set[tuple[str, int]]
-) -> tuple[Arr, Arr]:
+def loading_cycles(plan: Plan, tr: Transfers, compute_cycles: Arr) -> tuple[Arr, Arr]:
     """(on-loading, off-loading) cycles: the first data down to the array before computing,
-    the last outputs up to the top level after it (``ports``: from :func:`group_ports`)."""
-    vals = _loading_values(tr, ports, compute_cycles)
+    the last outputs up to the top level after it."""
+    vals = _loading_values(plan, tr, compute_cycles)
     zero = np.zeros_like(compute_cycles)
-    depth: dict[str, int] = {}
-    for role, level in zip(tr.role, tr.level, strict=True):
-        depth[role] = max(depth.get(role, 0), level + 1)
     parts: dict[str, tuple[Arr, Arr, Arr]] = {}
-    for role in ("I", "W"):
-        if role not in depth:
-            continue
+    for role, pairs in plan.onload:
         ind: Arr = zero
         half: Arr = zero
         shr: Arr = zero
-        for lv in range(depth[role] - 1):
-            e1 = vals.get((role, lv, "fh"), zero)
-            e2 = vals.get((role, lv + 1, "tl"), zero)
-            lo_shared, hi_shared = (role, lv) in shared_inputs, (role, lv + 1) in shared_inputs
-            longest = np.maximum(e1, e2)
-            if lo_shared and hi_shared:
+        for e1, e2, kind in pairs:
+            longest = np.maximum(vals[e1], vals[e2])  # -1: the zero row
+            if kind == "shr":
                 shr = shr + longest
-            elif not lo_shared and not hi_shared:
+            elif kind == "ind":
                 ind = ind + longest
             else:
                 half = longest
@@ -141,8 +113,6 @@ def loading_cycles(
     else:
         onload = zero
     offload = zero
-    for lv in range(depth.get("O", 0) - 1):
-        offload = offload + np.maximum(
-            vals.get(("O", lv, "th"), zero), vals.get(("O", lv + 1, "fl"), zero)
-        )
+    for e1, e2 in plan.offload:
+        offload = offload + np.maximum(vals[e1], vals[e2])
     return onload, offload

@@ -349,7 +349,7 @@ def split_axes(
     return tuple(out)
 
 
-class _Same:
+class Same:
     """Memory levels compared by identity (they are compared with ``is`` downstream); a memo
     holding this keeps them alive, so their ids stay unique."""
 
@@ -363,7 +363,7 @@ class _Same:
 
     def __eq__(self, other: object) -> bool:
         return (
-            isinstance(other, _Same)
+            isinstance(other, Same)
             and len(other.obj) == len(self.obj)
             and all(a is b for a, b in zip(other.obj, self.obj, strict=True))
         )
@@ -381,7 +381,7 @@ def _operand_nest(
     bits = layer.partial_output_bits if role == "O" else operand.precision_bits
     spatial = tuple((a, index[d], f) for (a, d), f in sp_array.items())
     return _operand_nest_of(
-        role, layer_axes(operand, layer), bits, operand.precision_bits, _Same(levels),
+        role, layer_axes(operand, layer), bits, operand.precision_bits, Same(levels),
         len(index), spatial, reduction,
     )  # fmt: skip
 
@@ -392,7 +392,7 @@ def _operand_nest_of(
     axes: tuple[tuple[tuple[int, int], ...], ...],
     bits: int,
     final_bits: int,
-    same_levels: _Same,
+    same_levels: Same,
     nd: int,
     spatial: tuple[tuple[str, int, float], ...],
     reduction_t: tuple[bool, ...],

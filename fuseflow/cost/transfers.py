@@ -7,157 +7,125 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.nest import Nest
-from fuseflow.cost.traffic import READS, OperandLevels
-from fuseflow.hardware.model import MemoryLevel
-from fuseflow.workload.layer import Role
+from fuseflow.cost.plan import Plan
 
 Arr = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Stack:
+    """The candidates of one or more jobs sharing a plan, one row per candidate (the jobs'
+    candidates one after another), one column per (operand, level) of the plan."""
+
+    seg: NDArray[np.int64]  # (R,) job of each candidate
+    data: Arr  # (R, M) elements per instance
+    data_int: Arr  # (R, M) the same under the integer spatial unrolling
+    data_bits: Arr  # (R, M)
+    period: Arr  # (R, M)
+    top_ir: Arr  # (R, M)
+    top_r: Arr  # (R, M)
+    psum: NDArray[np.bool_]  # (R, M) partial sums above the level below (outputs only)
+    mac_stationary: Arr  # (R, ops) cycles an input stays at the MAC (1 for outputs)
+    boost: Arr  # (R, M) distinct-data fan-out of each level's own spatial loops
+    boost_int: Arr  # (R, M)
+    bits: NDArray[np.int64]  # (R, ops) precision (partial sums for outputs)
+    final_bits: NDArray[np.int64]  # (R, ops)
+    total: Arr  # (R,) iterations of all temporal loops
+
+
+@dataclass(frozen=True)
 class Transfers:
-    """Periodic transfers of all candidates (rows: transfers, columns: candidates).
+    """Periodic transfers of all candidates (rows: the plan's transfers, columns: candidates)."""
 
-    Row ``a`` moves operand ``role[a]`` at its memory level ``level[a]`` (``mem[a]``) in
-    ``direction[a]`` (tl: read to low, fh: write from high, fl: write from low, th: read to
-    high). Rows of one (operand, level) are adjacent, operands in nest order, levels bottom-up.
-    """
-
-    role: tuple[Role, ...]
-    level: tuple[int, ...]
-    mem: tuple[MemoryLevel, ...]
-    direction: tuple[str, ...]
-    bw_bits: Arr  # (A, 1) port bandwidth of the direction
-    amount: Arr  # (A, P) elements per period per instance
-    bits: Arr  # (A, P) precision of those elements
-    period: Arr  # (A, P) cycles
-    count: Arr  # (A, P) periods over the whole tile
-    real: Arr  # (A, P) cycles to move one period's data at the port bandwidth
-    allowed: Arr  # (A, P) cycles the transfer may take without stalling the array
-    first_bits: Arr  # (A, P) bits of the operand at its first memory level (loading floor)
-    amount_int: Arr  # (A, P) amount under the integer spatial unrolling (timing uses it)
-
-    def is_read(self, a: int) -> bool:
-        return self.direction[a] in READS
+    amount: Arr  # (A, R) elements per period per instance
+    bits: Arr  # (A, R) precision of those elements
+    period: Arr  # (A, R) cycles
+    count: Arr  # (A, R) periods over the whole tile
+    real: Arr  # (A, R) cycles to move one period's data at the port bandwidth
+    allowed: Arr  # (A, R) cycles the transfer may take without stalling the array
+    first_bits: Arr  # (A, R) bits of the operand at its first memory level (loading floor)
+    amount_int: Arr  # (A, R) amount under the integer spatial unrolling (timing uses it)
 
 
-def transfers(
-    nest: Nest, levels: list[OperandLevels], db: dict[tuple[str, int], NDArray[np.bool_]]
-) -> Transfers:
-    """Every transfer between adjacent levels (and into the array) of every operand."""
-    n_perm, n = nest.perm_dim.shape
-    ones = np.ones(n_perm)
-    red_next = nest.next_mark(nest.reduction)
-    meta: list[tuple[Role, int, MemoryLevel, str]] = []
-    rows: tuple[list[Arr], ...] = ([], [], [], [], [], [])
-    for ol in levels:
-        _operand_rows(ol, db, red_next, n, ones, meta, rows)
-    amount, amount_int, bits, period, window, first = (np.array(r) for r in rows)
-    bw = np.array([[float(m.read_bw_bits if d in READS else m.write_bw_bits)] for *_, m, d in meta])
-    count = np.where(amount > 0, np.floor(nest.total[:, -1] / period + 1e-9), 0.0)
-    real = np.ceil(amount_int * bits / bw - 1e-9)
-    role, level, mem, direction = zip(*meta, strict=True)
-    return Transfers(
-        role, level, mem, direction, bw, amount, bits, period, count, real, window, first,
-        amount_int,
-    )  # fmt: skip
+def double_buffered(plan: Plan, st: Stack) -> NDArray[np.bool_]:
+    """(R, M): whether each (operand, level) can fill while being read: its effective data
+    fits in the half of the memory, or in what the operands sharing that memory leave free.
+    Operands claim the free half in the order O, W, I (ZigZag's, from ``O += W * I``)."""
+    out = np.zeros(st.data.shape, dtype=bool)
+    blocks = np.floor(st.data_bits / st.top_r)
+    for cap, cols in plan.buffers:
+        indiv = [blocks[:, m] / cap for m in cols]
+        shared = np.sum(indiv, axis=0)
+        for m, ind in zip(cols, indiv, strict=True):
+            first = shared <= 0.5
+            second = ~first & (ind <= 1.0 - shared)
+            shared = shared + np.where(second, ind, 0.0)
+            out[:, m] = first | second
+    return out
 
 
-def _operand_rows(
-    ol: OperandLevels,
-    db: dict[tuple[str, int], NDArray[np.bool_]],
-    red_next: NDArray[np.int64],
-    n: int,
-    ones: Arr,
-    meta: list[tuple[Role, int, MemoryLevel, str]],
-    rows: tuple[list[Arr], ...],
-) -> None:
-    """Append the rows (amount, amount_int, bits, period, window, first_bits) of one operand.
+def transfers(plan: Plan, st: Stack, db: NDArray[np.bool_]) -> Transfers:
+    """Every transfer between adjacent levels (and into the array) of every operand.
 
-    Each quantity is first formed for all levels at once as a (P, L) matrix; a level's data
-    comes from the level below (``low``) or goes to the level above (``high``)."""
-    op, n_lv, is_o = ol.op, len(ol.op.levels), ol.op.role == "O"
-    data, data_int, period = ol.data, ol.data_int, ol.period
-    first_bits = data_int[:, 0] * ol.data_bits[:, 0] / data[:, 0]
-    col = ones[:, None]
-    low = np.concatenate([col, data[:, :-1]], axis=1) * op.boost
-    if data_int is data and op.int_spatial:  # the same numbers
-        low_int = low
-    else:
-        low_int = np.concatenate([col, data_int[:, :-1]], axis=1) * op.boost_int
-    first_period = col if is_o else ol.mac_stationary[:, None]
-    low_period = np.concatenate([first_period, period[:, :-1]], axis=1)
-    dbm = np.array([db[(op.role, lv)] for lv in range(n_lv)]).T
-    db_below = np.concatenate([np.zeros((len(ones), 1), bool), dbm[:, :-1]], axis=1)
-    ir_below = np.concatenate([col, ol.top_ir[:, :-1]], axis=1)
+    A level's data comes from the level below (``low``: the below-level's block times the
+    fan-out of this level's spatial loops; 1 at the lowest level) or goes to the level above
+    (``high``: its own block); outputs move partial sums only while a reduction remains."""
+    n_rows = st.data.shape[0]
+    ones = np.ones((n_rows, 1))
+    below = plan.below
+    low = np.concatenate([st.data, ones], axis=1)[:, below] * st.boost
+    low_int = np.concatenate([st.data_int, ones], axis=1)[:, below] * st.boost_int
+    # the lowest level's period: the MAC stationarity of inputs (1 for outputs)
+    per_ext = np.concatenate([st.period, st.mac_stationary], axis=1)
+    low_src = below.copy()
+    low_src[below == plan.n_cols] = plan.n_cols + np.arange(len(plan.first_col))
+    low_period = per_ext[:, low_src]
+    db_below = np.concatenate([db, np.zeros((n_rows, 1), bool)], axis=1)[:, below]
+    ir_below = np.concatenate([st.top_ir, ones], axis=1)[:, below]
     low_window = np.where(db_below, low_period, np.floor(low_period / ir_below))
-    high_window = np.where(dbm, period, np.floor(period / ol.top_ir))
-    if is_o:
-        psum = _psums(ol, red_next, n)
-        wbits = np.where(psum, op.bits, op.final_bits).astype(float)
-        low_ps, low_int_ps = low * psum, low_int * psum
-        high_ps, high_int_ps = data[:, :-1] * psum[:, 1:], data_int[:, :-1] * psum[:, 1:]
-    else:
-        pbits = ones * op.bits
-    for lv in range(n_lv):
-        top = lv == n_lv - 1
-        mem = op.levels[lv]
-        lo = (low_period[:, lv], low_window[:, lv], first_bits)
-        hi = (period[:, lv], high_window[:, lv], first_bits)
-        if not is_o:
-            new = [("tl", low[:, lv], low_int[:, lv], pbits, *lo)]
-            if not top:
-                new.append(("fh", data[:, lv], data_int[:, lv], pbits, *hi))
-        else:
-            new = [
-                ("fl", low[:, lv], low_int[:, lv], wbits[:, lv], *lo),
-                ("tl", low_ps[:, lv], low_int_ps[:, lv], wbits[:, lv], *lo),
-            ]
-            if not top:
-                hbits = wbits[:, lv + 1]
-                new.append(("th", data[:, lv], data_int[:, lv], hbits, *hi))
-                new.append(("fh", high_ps[:, lv], high_int_ps[:, lv], hbits, *hi))
-        for direction, *values in new:
-            meta.append((op.role, lv, mem, direction))
-            for store, value in zip(rows, values, strict=True):
-                store.append(value)
+    high_window = np.where(db, st.period, np.floor(st.period / st.top_ir))
+    psum_above = np.concatenate([st.psum, np.zeros((n_rows, 1), bool)], axis=1)[:, plan.above]
+    col_op = plan.col_op
+    is_o = np.array([plan.roles[o] == "O" for o in col_op])
+    prec = np.where(
+        is_o[None, :],
+        np.where(st.psum, st.bits[:, col_op], st.final_bits[:, col_op]),
+        st.bits[:, col_op],
+    ).astype(float)
+    prec_above = prec[:, np.minimum(plan.above, plan.n_cols - 1)]
+    amounts = np.concatenate([low, low * st.psum, st.data, st.data * psum_above], axis=1)
+    amounts_int = np.concatenate(
+        [low_int, low_int * st.psum, st.data_int, st.data_int * psum_above], axis=1
+    )
+    amount = _rows(amounts, plan.amount_col)
+    amount_int = _rows(amounts_int, plan.amount_col)
+    bits = _rows(np.concatenate([prec, prec_above], axis=1), plan.bits_col)
+    side = plan.row_col + plan.n_cols * plan.high_side
+    period = _rows(np.concatenate([low_period, st.period], axis=1), side)
+    window = _rows(np.concatenate([low_window, high_window], axis=1), side)
+    first_col = np.array(plan.first_col)
+    first = st.data_int[:, first_col] * st.data_bits[:, first_col] / st.data[:, first_col]
+    first_bits = _rows(first, plan.row_op)
+    count = np.where(amount > 0, np.floor(st.total / period + 1e-9), 0.0)
+    real = np.ceil(amount_int * bits / plan.bw_bits - 1e-9)
+    return Transfers(amount, bits, period, count, real, window, first_bits, amount_int)
 
 
-def _psums(ol: OperandLevels, red_next: NDArray[np.int64], n: int) -> NDArray[np.bool_]:
-    """(P, L): at level l, whether data above level l - 1 (from position ``cuts[l - 1]``, 0
-    below the lowest level) still gets reduced."""
-    n_perm = red_next.shape[0]
-    starts = np.concatenate([np.zeros((n_perm, 1), np.int64), ol.cuts[:, :-1]], axis=1)
-    red = red_next.take(starts + np.arange(n_perm)[:, None] * red_next.shape[1]) < n
-    return red | ol.op.red_spatial_above[None, : red.shape[1]]
+def _rows(bank: Arr, cols: NDArray[np.int64]) -> Arr:
+    """``bank[:, cols]`` transposed to (rows, candidates), C-contiguous."""
+    return np.ascontiguousarray(bank[:, cols].T)
 
 
-def energy_parts(tr: Transfers, units: dict[Role, Arr]) -> tuple[list[tuple[Role, str]], Arr]:
-    """Memory energy per (operand, level) over all candidates, ``(parts, P)``, with the
-    (operand, memory name) of each part; ``units``: each operand's instances per level."""
-    gran, per_word, unit = [], [], []
-    for a, mem in enumerate(tr.mem):
-        read = tr.is_read(a)
-        bw = mem.read_bw_bits if read else mem.write_bw_bits
-        g = mem.min_read_bits if read else mem.min_write_bits
-        gran.append(float(g if 0 < g <= bw else bw))
-        per_word.append(mem.read_energy_pj if read else mem.write_energy_pj)
-        unit.append(float(units[tr.role[a]][tr.level[a]]))
-    g_col = np.array(gran)[:, None]
-    words = np.ceil(tr.amount * tr.bits / g_col - 1e-9) * g_col / tr.bw_bits
-    energy = words * tr.count * np.array(unit)[:, None] * np.array(per_word)[:, None]
-    rows: dict[tuple[Role, int], list[int]] = {}
-    for a, key in enumerate(zip(tr.role, tr.level, strict=True)):
-        rows.setdefault(key, []).append(a)
-    names = [(role, tr.mem[group[0]].name) for (role, _), group in rows.items()]
+def energy_parts(plan: Plan, tr: Transfers, units: Arr) -> Arr:
+    """Memory energy per (operand, level) part of the plan over all candidates, ``(K, R)``;
+    ``units``: ``(A, R)`` instances of each transfer's memory level."""
+    g_col = plan.gran_bits
+    words = np.ceil(tr.amount * tr.bits / g_col - 1e-9) * g_col / plan.bw_bits
+    energy = words * tr.count * units * plan.per_word_pj
     # added row by row in order (as a running sum would; a reduction may pair them otherwise),
     # parts with fewer rows padded with an all-zero row at the end
-    width = max(len(group) for group in rows.values())
-    pad = len(tr.mem)
-    index = np.array([group + [pad] * (width - len(group)) for group in rows.values()])
-    padded = np.concatenate([energy, np.zeros((1, energy.shape[1]))])[index]
+    padded = np.concatenate([energy, np.zeros((1, energy.shape[1]))])[plan.part_rows]
     total = padded[:, 0]
-    for j in range(1, width):
+    for j in range(1, padded.shape[1]):
         total = total + padded[:, j]
-    return names, np.ascontiguousarray(total)
+    return np.ascontiguousarray(total)

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuseflow.cost import analytical
+from fuseflow.cost import analytical, candidates
 from fuseflow.cost.nest import build_nest, unique_orders
 from fuseflow.cost.result import CostResult
 from fuseflow.errors import InfeasibleError
@@ -71,7 +71,7 @@ def test_grouping_equal_candidates_changes_no_result(
         gemm(m=oy, k=k, n=c),
     ):
         grouped = analytical.layer_cost(layer, core)
-        with mock.patch.object(analytical, "distinct_candidates", _all_candidates):
+        with mock.patch.object(candidates, "distinct_candidates", _all_candidates):
             plain = analytical.layer_cost(layer, core)
         assert grouped == plain  # latency parts, energy breakdown and mapping, exactly
 
@@ -84,7 +84,7 @@ def test_grouping_equal_candidates_changes_no_zoo_result() -> None:
     for core in cores:
         for layer in layers:
             grouped = _cost_or_error(layer, core)
-            with mock.patch.object(analytical, "distinct_candidates", _all_candidates):
+            with mock.patch.object(candidates, "distinct_candidates", _all_candidates):
                 plain = _cost_or_error(layer, core)
             assert grouped == plain, (layer.name, core.name)
             costed += isinstance(grouped, CostResult)
@@ -96,3 +96,27 @@ def _cost_or_error(layer: Layer, core: Core) -> CostResult | str:
         return analytical.layer_cost(layer, core)
     except InfeasibleError as e:  # e.g. an elementwise Add on meta_prototype's W registers
         return str(e)
+
+
+def test_stacked_jobs_give_the_results_of_single_calls() -> None:
+    """``layer_costs`` (jobs of one memory hierarchy evaluated in one stacked pass) gives, job
+    by job, what one ``layer_cost`` call gives: on mixed layers and cores, with operands
+    streaming from DRAM and jobs that cannot be costed among them."""
+    folder = Path(library_cores.__file__).parent
+    names = ("tpu_like", "meta_prototype_like", "eyeriss_like", "simd")
+    cores = [load_core(folder / f"{name}.yaml") for name in names]
+    resnet = load_workload("zoo:resnet18").layers
+    bert = load_workload("zoo:bert_layer").layers
+    layers = [*resnet[:8], resnet[-4], *resnet[-3:], *bert[:6]]
+    jobs = [(layer, core) for layer in layers for core in cores]  # hierarchies interleaved
+    stacked = analytical.layer_costs(jobs)
+    streamed = errors = 0
+    for (layer, core), got in zip(jobs, stacked, strict=True):
+        want = _cost_or_error(layer, core)
+        if isinstance(want, str):
+            assert isinstance(got, InfeasibleError) and str(got) == want
+            errors += 1
+            continue
+        assert got == want, (layer.name, core.name)
+        streamed += bool(want.streamed_operands)
+    assert streamed and errors and len(jobs) - errors >= 40
