@@ -68,8 +68,7 @@ def allocate(
         if all(lvl[op.role] == len(op.levels) - 1 for op in ops):
             # the top level of all its operands: each keeps every remaining loop, if they fit
             need = sum(_top_bits(nest, op, pt) for op, pt in zip(ops, partials, strict=True))
-            fits = np.broadcast_to(need <= float(mem.size_bits), (n_perm,))
-            valid &= fits
+            valid &= need <= float(mem.size_bits)
             for op in ops:
                 cuts[op.role][:, lvl[op.role]] = n
                 cur[op.role] = np.full(n_perm, n, dtype=np.int64)
@@ -79,8 +78,11 @@ def allocate(
             op, partial = ops[0], partials[0]
             bits_s, acc_s, fits_s, index = _level_sets(nest, op, lvl[op.role], partial, reserve)
             per_set = np.where(fits_s & (bits_s <= float(mem.size_bits)), acc_s, np.inf)
-            cost = np.where(pos >= cur[op.role][:, None], per_set.take(index), np.inf)
-            choice = [_last_min(cost)]
+            # positions last to first, so the first minimum found is the last one
+            taken = pos[:, ::-1] >= cur[op.role][:, None]
+            cost_rev = np.where(taken, per_set.take(index[:, ::-1]), np.inf)
+            pick = n - np.argmin(cost_rev, axis=1)
+            choice = [np.where(np.isfinite(cost_rev.min(axis=1)), pick, -1)]
         else:
             choice = _best_combination(*_options(nest, ops, partials, lvl, cur, reserve), mem)
         columns = [

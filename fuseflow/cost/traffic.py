@@ -129,7 +129,7 @@ def _first_of_groups(key: Arr) -> NDArray[np.int64] | None:
     when all rows differ (or when the grouping hash cannot tell them apart)."""
     n_rows = key.shape[0]
     # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
-    h = key @ _hash_weights(key.shape[1])
+    h = (key * _hash_weights(key.shape[1])).sum(axis=1)  # no BLAS call: no thread wake-ups
     order = np.argsort(h, kind="stable")
     hs = h[order]
     new = np.empty(n_rows, dtype=bool)
@@ -142,27 +142,6 @@ def _first_of_groups(key: Arr) -> NDArray[np.int64] | None:
     rep = np.empty(n_rows, dtype=np.int64)
     rep[order] = first[np.cumsum(new) - 1]
     bits = key.view(np.int64)
-    if not np.array_equal(bits, bits[rep]):
+    if not (bits == bits[rep]).all():
         return None
     return np.sort(first)
-
-
-def double_buffered(levels: list[OperandLevels]) -> dict[tuple[str, int], NDArray[np.bool_]]:
-    """Whether each (operand, level) can fill while being read: its effective data fits in the
-    half of the memory, or in what the operands sharing that memory leave free. Operands claim
-    the free half in the order O, W, I (ZigZag's, from its equation ``O += W * I``)."""
-    groups: dict[int, list[tuple[OperandLevels, int]]] = {}
-    for ol in sorted(levels, key=lambda ol: "OWI".index(ol.op.role)):
-        for lv, mem in enumerate(ol.op.levels):
-            groups.setdefault(id(mem), []).append((ol, lv))
-    out: dict[tuple[str, int], NDArray[np.bool_]] = {}
-    for members in groups.values():
-        cap = float(members[0][0].op.levels[members[0][1]].size_bits)
-        indiv = [np.floor(ol.data_bits[:, lv] / ol.top_r[:, lv]) / cap for ol, lv in members]
-        shared = np.sum(indiv, axis=0)
-        for (ol, lv), ind in zip(members, indiv, strict=True):
-            first = shared <= 0.5
-            second = ~first & (ind <= 1.0 - shared)
-            shared = shared + np.where(second, ind, 0.0)
-            out[(ol.op.role, lv)] = first | second
-    return out
