@@ -21,7 +21,7 @@ from fuseflow.search.problem import (
     Candidate,
     SearchResult,
 )
-from fuseflow.search.splits import single_core_decision, without_splits
+from fuseflow.search.splits import single_core_decision, spread_starts, without_splits
 from fuseflow.search.track import Progress, Tracker, progress_bar
 
 DEFAULT_BUDGET = Budget(evaluations=500)
@@ -71,14 +71,19 @@ def search_allocation(
     ):
         tracker = Tracker(problem.objective, bar)
         try:
-            tracker.add(cache.score([start]), cache.evaluations)
+            starts = [start]
+            if algorithm != "greedy":  # open splits: also every layer split over f cores
+                starts += spread_starts(problem, start)
+            tracker.add(cache.score(starts), cache.evaluations)
             if algorithm == "ga" and problem.n_genes:
                 settings = ga or (
                     GaSettings.stream() if stream_compat else GaSettings(pareto=pareto)
                 )
-                run_ga(problem, cache, tracker, clock, seed, settings, [start])
+                run_ga(problem, cache, tracker, clock, seed, settings, starts)
             elif algorithm == "cp" and problem.n_genes:
-                notes.extend(_run_cp(problem, cache, tracker, clock, seed, start, cp, bar))
+                assert tracker.best is not None  # the best start is the warm start
+                first = tracker.best.allocation
+                notes.extend(_run_cp(problem, cache, tracker, clock, seed, first, cp, bar))
         except KeyboardInterrupt:
             interrupted = True
             tracker.add(cache.scored(), cache.evaluations)

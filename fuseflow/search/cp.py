@@ -160,7 +160,7 @@ def _build(
     _chunks(model, v, data, horizon, makespan)
     _transfers(model, v, data)
     _weights(model, v, problem, data, capacity, notes)
-    _dram_time(model, v, problem, makespan)
+    _dram_time(model, v, problem, data, makespan)
     reads, writes = unavoidable_dram_bits(problem)
     dram = problem.acc.dram
     fixed_pj = reads * dram.read_pj_per_bit + writes * dram.write_pj_per_bit
@@ -328,16 +328,25 @@ def _weight_capacity(core: Any) -> int:
 
 
 def _dram_time(
-    model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, makespan: Any
+    model: cp_model.CpModel, v: _Vars, problem: AllocationProblem, data: ChunkData, makespan: Any
 ) -> None:
-    """The DRAM port(s) must carry every weight and graph input once and every graph output."""
+    """The DRAM port(s) must carry every weight and graph input once and every graph output
+    (with open splits, plus what each chosen factor fetches or streams beyond the least)."""
     dram = problem.acc.dram
     reads, writes = unavoidable_dram_bits(problem)
+    more: Any = 0
+    if data.split is not None:
+        sd = data.split
+        more = sum(
+            v.factor[(g, f)] * int(sd.extra_port_bits[u, f - 1])
+            for u, g in enumerate(sd.groups)
+            for f in sd.factors[u]
+        )
     if dram.ports == "shared":
         bw = min(dram.read_bw_bits, dram.write_bw_bits)
-        model.add(makespan * bw >= reads + writes)
+        model.add(makespan * bw >= reads + writes + more)
     else:
-        model.add(makespan * dram.read_bw_bits >= reads)
+        model.add(makespan * dram.read_bw_bits >= reads + more)
         model.add(makespan * dram.write_bw_bits >= writes)
 
 

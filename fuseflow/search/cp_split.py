@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from fuseflow.search.problem import AllocationProblem
-from fuseflow.search.splits import uniform_builds
+from fuseflow.search.problem import AllocationProblem, make_problem
+from fuseflow.search.splits import SplitBuild, uniform_builds
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +26,9 @@ class SplitData:
     factors: tuple[tuple[int, ...], ...]  # per open layer: its factors 1 .. most cores
     chunk_duration: dict[int, NDArray[np.int64]]  # chunk -> (factor - 1, cores) cycles
     part_energy_pj: NDArray[np.float64]  # (open layers, most factors, cores)
+    # DRAM read bits of the layer's weights beyond its least over the factors (which is in the
+    # model's constant traffic): fetched (energy and port time) or streamed (port time only)
+    extra_port_bits: NDArray[np.int64]  # (open layers, most factors)
 
     def unit(self, group: int) -> int:
         return self.groups.index(group)
@@ -50,21 +53,48 @@ def split_data(
     duration = {k: np.zeros((len(builds), n_cores), dtype=np.int64) for k in chunks}
     energy = np.zeros((len(layer_ids), len(builds), n_cores), dtype=np.float64)
     factors: list[set[int]] = [set() for _ in layer_ids]
-    for made in builds:
+    fetch, port = _extra_weight_bits(problem, builds, layer_ids)
+    read_pj = problem.acc.dram.read_pj_per_bit
+    for b, made in enumerate(builds):
         g = made.graph
         for u, (lid, f) in enumerate(zip(layer_ids, made.factors, strict=True)):
             factors[u].add(f)
             cns = g.cns_of_layer(g.layers.index(space.layers[u]))
             lat = np.maximum(made.costs.latency_cycles[g.shape[cns]], 0)
             en = np.nan_to_num(made.costs.energy_pj[g.shape[cns]])
-            energy[u, f - 1] = np.maximum(energy[u, f - 1], en.sum(axis=0) / f)
+            fetched = fetch[b, u] * read_pj / f
+            energy[u, f - 1] = np.maximum(energy[u, f - 1], en.sum(axis=0) / f + fetched)
             first = made.part[g.group[cns]] == 0
             cn0 = offsets[lid] + g.tile[cns[first]] // f
             per = np.zeros((n_chunks, n_cores), dtype=np.int64)
             np.add.at(per, cn_chunk[cn0], lat[first])
             for k in np.unique(cn_chunk[cn0]).tolist():
                 duration[k][f - 1] = np.maximum(duration[k][f - 1], per[k])
-    return SplitData(tuple(space.units), tuple(tuple(sorted(f)) for f in factors), duration, energy)
+    extra = np.zeros((len(layer_ids), len(builds)), dtype=np.int64)
+    for b, made in enumerate(builds):
+        for u, f in enumerate(made.factors):
+            extra[u, f - 1] = port[b, u]
+    return SplitData(
+        tuple(space.units), tuple(tuple(sorted(f)) for f in factors), duration, energy, extra
+    )
+
+
+def _extra_weight_bits(
+    problem: AllocationProblem, builds: list[SplitBuild], layer_ids: list[int]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per build and open layer: weight bits fetched beyond the layer's least over the builds,
+    and the DRAM port bits (fetched + streamed) beyond that same least."""
+    from fuseflow.search.bounds import dram_parts, stream_bits
+
+    fetched, streamed = [], []
+    for made in builds:
+        built = make_problem(made.graph, made.costs, problem.acc, problem.objective)
+        fetched.append(dram_parts(built)[0][layer_ids])
+        streamed.append(stream_bits(built)[0][layer_ids])
+    fetch = np.stack(fetched).astype(np.int64)
+    least = fetch.min(axis=0)
+    port = (fetch + np.stack(streamed)).astype(np.int64) - least
+    return fetch - least, port
 
 
 def add_split_vars(

@@ -17,6 +17,7 @@ from pymoo.problems.static import StaticProblem
 
 from fuseflow.search.evaluate import ScoreCache
 from fuseflow.search.problem import AllocationProblem, BudgetClock, Candidate
+from fuseflow.search.splits import set_neighbours
 from fuseflow.search.track import Tracker
 
 STALL_GENERATIONS = 25  # stop when this many generations in a row bring no new candidate
@@ -92,22 +93,6 @@ class _PointMutation(Mutation):
                 near = table[int(X[row, i])]
                 out[row, i] = near[int(pick[row, i] * near.size)]
         return out
-
-
-def set_neighbours(problem: AllocationProblem) -> dict[int, list[NDArray[np.int64]]]:
-    """For every core-set gene: per value, the values whose set differs by one core."""
-    if problem.splits is None:
-        return {}
-    units = set(problem.splits.units)
-    out: dict[int, list[NDArray[np.int64]]] = {}
-    for i, g in enumerate(problem.free.tolist()):
-        if g in units:
-            masks = problem.choices[i]
-            out[i] = [
-                np.array([k for k, n in enumerate(masks) if (m ^ n).bit_count() == 1])
-                for m in masks
-            ]
-    return out
 
 
 def run_ga(

@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 from fuseflow.search.evaluate import ScoreCache
 from fuseflow.search.problem import AllocationProblem, BudgetClock, Candidate
+from fuseflow.search.splits import set_neighbours
 from fuseflow.search.track import Tracker
 
 
@@ -44,9 +45,15 @@ def polish(
 
 
 def _moves(problem: AllocationProblem, alloc: NDArray[np.int32]) -> list[NDArray[np.int32]]:
+    """Every other allowed core of one group; for a core-set gene (open split), its set with
+    one core added or dropped."""
+    near = set_neighbours(problem)
     out = []
     for i, g in enumerate(problem.free.tolist()):
-        for c in problem.choices[i]:
+        values = problem.choices[i]
+        if i in near:
+            values = tuple(values[k] for k in near[i][values.index(int(alloc[g]))].tolist())
+        for c in values:
             if c != alloc[g]:
                 move = alloc.copy()
                 move[g] = c

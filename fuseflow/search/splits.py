@@ -203,6 +203,41 @@ def _gene(problem: AllocationProblem, group: int) -> int:
     return int(np.flatnonzero(problem.free == group)[0])
 
 
+def set_neighbours(problem: AllocationProblem) -> dict[int, list[NDArray[np.int64]]]:
+    """For every core-set gene: per value, the values whose set differs by one core."""
+    if problem.splits is None:
+        return {}
+    units = set(problem.splits.units)
+    out: dict[int, list[NDArray[np.int64]]] = {}
+    for i, g in enumerate(problem.free.tolist()):
+        if g in units:
+            masks = problem.choices[i]
+            out[i] = [
+                np.array([k for k, n in enumerate(masks) if (m ^ n).bit_count() == 1])
+                for m in masks
+            ]
+    return out
+
+
+def spread_starts(
+    problem: AllocationProblem, decision: NDArray[np.int32]
+) -> list[NDArray[np.int32]]:
+    """Starting points that split every open layer over f of its cores (f = 2 .. most), the
+    sets rotating from layer to layer so that consecutive layers use different cores."""
+    if problem.splits is None:
+        return []
+    out = []
+    genes = [_gene(problem, g) for g in problem.splits.units]
+    cores = [mask_cores(max(problem.choices[i], key=int.bit_count)) for i in genes]
+    for f in range(2, max(len(c) for c in cores) + 1):
+        d = decision.copy()
+        for k, (g, cs) in enumerate(zip(problem.splits.units, cores, strict=True)):
+            n = len(cs)
+            d[g] = sum(1 << cs[(k * f + j) % n] for j in range(min(f, n)))
+        out.append(d)
+    return out
+
+
 def without_splits(problem: AllocationProblem) -> AllocationProblem:
     """The same problem with every split left as built (the unsplit graph's groups)."""
     if problem.splits is None:
