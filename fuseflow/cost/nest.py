@@ -62,9 +62,12 @@ class Nest:
         the integer spatial unrolling if ``integer``); memoised per nest."""
         key = (op.role, lv, integer)
         got = self.per_set.get(key)
-        if got is None:
-            scale = (op.cum_spatial_int if integer else op.cum_spatial)[lv]
-            got = self.per_set[key] = footprint(op, self.set_cum, scale)
+        if got is None:  # every level of the operand at once: (L, S, ndims) extents
+            scale = op.cum_spatial_int if integer else op.cum_spatial
+            every = footprint(op, self.set_cum[None, :, :] * scale[:, None, :])
+            for level, row in enumerate(every):
+                self.per_set[(op.role, level, integer)] = row
+            got = self.per_set[key]
         return got
 
     def next_mark(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
