@@ -86,8 +86,10 @@ class _PointMutation(Mutation):
         X = X.astype(np.int64)
         flip = random_state.random(X.shape) < self.gene_prob
         step = (random_state.random(X.shape) * (self.sizes - 1)).astype(np.int64) + 1
-        pick = random_state.random(X.shape)
         out = np.where(flip, (X + step) % self.sizes, X)
+        if not self.neighbours:  # no core-set genes: no further draws (runs stay as before)
+            return out
+        pick = random_state.random(X.shape)
         for i, table in self.neighbours.items():
             for row in np.flatnonzero(flip[:, i]).tolist():
                 near = table[int(X[row, i])]
