@@ -14,16 +14,21 @@ from fuseflow.tiling.spec import LayerMapping, MappingSpec, TileLoop
 
 
 def split_problem(
-    objective: str = "latency", n_cores: int = 3, k_out: int = 8, rows: int = 4
+    objective: str = "latency",
+    n_cores: int = 3,
+    k_out: int = 8,
+    rows: int = 4,
+    weights_bits: int = 1 << 20,
 ) -> AllocationProblem:
     """Two 3x3 convolutions fused at one output row per tile, each with an open K split over
-    ``n_cores`` identical cores, followed by a 1x1 convolution fixed on core 0."""
+    ``n_cores`` identical cores, followed by a 1x1 convolution fixed on core 0. A small
+    ``weights_bits`` makes whole weights stream from DRAM where split parts fit on chip."""
     net = Net("split")
     x = net.conv(net.input((1, 4, rows, 4)), k_out, name="a")
     y = net.conv(x, k_out, name="b")
     net.conv(y, 4, kernel=(1, 1), pads=(0, 0, 0, 0), name="c")
     wl = net.build()
-    acc = accelerator(n_cores)
+    acc = accelerator(n_cores, weights_bits)
     cores = tuple(range(n_cores))
     row = (TileLoop("OY", count=rows),)
     layers = {

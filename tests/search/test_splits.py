@@ -96,9 +96,12 @@ def test_stream_ga_does_not_split() -> None:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(2, 3), st.sampled_from([4, 8, 12]), st.integers(2, 4))
-def test_bounds_hold_over_every_split_choice(n_cores: int, k_out: int, rows: int) -> None:
-    problem = split_problem("edp", n_cores=n_cores, k_out=k_out, rows=rows)
+@given(st.integers(2, 3), st.sampled_from([4, 8, 12]), st.integers(2, 4), st.sampled_from([0, 1]))
+def test_bounds_hold_over_every_split_choice(
+    n_cores: int, k_out: int, rows: int, small: int
+) -> None:
+    weights_bits = 6000 if small else 1 << 20  # small: unsplit weights of b stream from DRAM
+    problem = split_problem("edp", n_cores, k_out, rows, weights_bits)
     scored = brute_force_decisions(problem, scheduler_evaluator)
     bounds = lower_bounds(problem)
     assert bounds.latency_cycles <= min(c.latency_cycles for c in scored)
