@@ -53,7 +53,36 @@ def cost_pairs(
     cost_fn: CostFn = layer_cost,
     version: str = MODEL_VERSION,
 ) -> list[CostResult]:
-    """Cost of each (layer, core) job, in order; equal contents are evaluated once."""
+    """Cost of each (layer, core) job, in order; equal contents are evaluated once. A job
+    that cannot be costed raises its :class:`InfeasibleError` (after the others are stored)."""
+    out = _cost(jobs, dram, cache, cost_fn, version, keep_going=False)
+    for r in out:
+        if isinstance(r, InfeasibleError):
+            raise r
+    return out  # type: ignore[return-value]
+
+
+def cost_each(
+    jobs: Sequence[tuple[Layer, Core]],
+    dram: Dram,
+    *,
+    cache: CacheSpec = True,
+    cost_fn: CostFn = layer_cost,
+    version: str = MODEL_VERSION,
+) -> list[CostResult | InfeasibleError]:
+    """As :func:`cost_pairs`, with the error of a job that cannot be costed in its place."""
+    return _cost(jobs, dram, cache, cost_fn, version, keep_going=True)
+
+
+def _cost(
+    jobs: Sequence[tuple[Layer, Core]],
+    dram: Dram,
+    cache: CacheSpec,
+    cost_fn: CostFn,
+    version: str,
+    *,
+    keep_going: bool,
+) -> list[CostResult | InfeasibleError]:
     store = open_cache(cache)
     core_hash: dict[int, str] = {}
     layer_text: dict[int, str] = {}
@@ -66,7 +95,7 @@ def cost_pairs(
         if lt is None:
             lt = layer_text[id(layer)] = layer_key(layer)
         keys.append(entry_key(lt, ch, version))
-    found: dict[str, CostResult] = {}
+    found: dict[str, CostResult | InfeasibleError] = {}
     misses: dict[str, tuple[Layer, Core]] = {}
     for key, job in zip(keys, jobs, strict=True):
         if key in found or key in misses:
@@ -76,31 +105,42 @@ def cost_pairs(
             misses[key] = job
         else:
             found[key] = hit
-    results = _evaluate(list(misses.values()), dram, cost_fn)
+    results = _evaluate(list(misses.values()), dram, cost_fn, keep_going=keep_going)
     for key, result in zip(misses, results, strict=True):
-        if isinstance(result, CostResult):
-            found[key] = result
-            if store is not None:
-                store.put(key, result)
-    for result in results:
-        if isinstance(result, InfeasibleError):
-            raise result
-    return [_named(found[k], core.name) for k, (_, core) in zip(keys, jobs, strict=True)]
+        found[key] = result
+        if store is not None and isinstance(result, CostResult):
+            store.put(key, result)
+    out = [_named(found[k], core.name) for k, (_, core) in zip(keys, jobs, strict=True)]
+    if keep_going:  # an error names its own layer and core: jobs sharing one get their own
+        for i, (key, job) in enumerate(zip(keys, jobs, strict=True)):
+            if isinstance(out[i], InfeasibleError) and misses.get(key) is not job:
+                out[i] = _evaluate([job], dram, cost_fn, keep_going=True)[0]
+    return out
 
 
 def _evaluate(
-    jobs: list[tuple[Layer, Core]], dram: Dram, cost_fn: CostFn
+    jobs: list[tuple[Layer, Core]], dram: Dram, cost_fn: CostFn, *, keep_going: bool
 ) -> list[CostResult | InfeasibleError]:
-    """``cost_fn`` of each job; the analytical model evaluates all of them in stacked passes
-    (its errors come back in place of results, the first one raised after the others are
-    stored)."""
+    """``cost_fn`` of each job, errors in place; the analytical model evaluates all of them
+    in stacked passes. Another backend (slow) stops at the first error unless
+    ``keep_going``."""
     if cost_fn is layer_cost:
         return layer_costs(jobs, dram=dram)
-    return [cost_fn(layer, core, dram=dram) for layer, core in jobs]
+    out: list[CostResult | InfeasibleError] = []
+    for layer, core in jobs:
+        try:
+            out.append(cost_fn(layer, core, dram=dram))
+        except InfeasibleError as exc:
+            out.append(exc)
+            if not keep_going:
+                break
+    return out + [InfeasibleError("not evaluated")] * (len(jobs) - len(out))
 
 
-def _named(result: CostResult, core: str) -> CostResult:
-    return result if result.core == core else dataclasses.replace(result, core=core)
+def _named(result: CostResult | InfeasibleError, core: str) -> CostResult | InfeasibleError:
+    if isinstance(result, InfeasibleError) or result.core == core:
+        return result
+    return dataclasses.replace(result, core=core)
 
 
 def _needed_pairs(graph: CNGraph) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ import importlib.util
 import json
 from typing import Any
 
-from fuseflow.cost.build import CostFn, cost_pairs
+from fuseflow.cost.build import CostFn, cost_each
 from fuseflow.cost.result import CostResult
 from fuseflow.errors import InfeasibleError, InputError
 from fuseflow.hardware.load import load_accelerator
@@ -35,11 +35,11 @@ def _cost(args: argparse.Namespace) -> int:
     workload = load_workload(args.model)
     acc = load_accelerator(args.hardware)
     cores = _cores(acc, args.core, args.hardware)
-    rows = [
-        _row(layer, core, acc, cost_fn, version, not args.no_cache)
-        for layer in workload.layers
-        for core in cores
-    ]
+    jobs = [(layer, core) for layer in workload.layers for core in cores]
+    results = cost_each(
+        jobs, acc.dram, cache=not args.no_cache, cost_fn=cost_fn, version=version
+    )  # every job in one call: the analytical model evaluates them together
+    rows = [_row(layer, core, r) for (layer, core), r in zip(jobs, results, strict=True)]
     if args.json:
         print(json.dumps({"backend": args.backend, "layers": rows}, indent=1))
     else:
@@ -75,14 +75,10 @@ def _backend(name: str) -> tuple[CostFn, str]:
     return zigzag_backend.layer_cost, f"zigzag-{version('zigzag-dse')}"
 
 
-def _row(
-    layer: Layer, core: Core, acc: Accelerator, cost_fn: CostFn, version: str, cache: bool
-) -> dict[str, Any]:
+def _row(layer: Layer, core: Core, r: CostResult | InfeasibleError) -> dict[str, Any]:
     head: dict[str, Any] = {"name": layer.name, "op_type": layer.op_type, "core": core.name}
-    try:
-        (r,) = cost_pairs([(layer, core)], acc.dram, cache=cache, cost_fn=cost_fn, version=version)
-    except InfeasibleError as exc:
-        return {**head, "error": str(exc)}
+    if isinstance(r, InfeasibleError):
+        return {**head, "error": str(r)}
     return {**head, **result_dict(r)}
 
 

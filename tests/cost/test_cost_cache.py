@@ -11,9 +11,10 @@ import pytest
 
 from fuseflow.cost import build
 from fuseflow.cost.analytical import layer_cost
-from fuseflow.cost.build import cost_pairs, open_cache
+from fuseflow.cost.build import cost_each, cost_pairs, open_cache
 from fuseflow.cost.cache import ENV_VAR, CostCache, default_cache_dir, result_to_dict
 from fuseflow.cost.result import CostResult
+from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.model import Core, Dram
 from fuseflow.workload.layer import Layer
 from tests.cost.helpers import conv, gemm, tpu_like
@@ -148,3 +149,27 @@ def test_build_cost_table_on_a_graph(tmp_path: Path) -> None:
                 assert r == layer_cost(graph.tile_layers[s], acc.cores[c], dram=acc.dram)
     again = build.build_cost_table(graph, acc, cache=tmp_path)
     assert dict(again.results) == dict(table.results)
+
+
+def test_cost_each_keeps_errors_in_place_and_cost_pairs_raises_after_storing(
+    tmp_path: Path,
+) -> None:
+    """Jobs that cannot be costed (here: weights that fit no register) come back as their own
+    error, naming their own layer even when an equal layer failed first; ``cost_pairs``
+    raises the first error only after the other results are in the cache."""
+    core = tpu_like()
+    tiny_rf = tuple(
+        dataclasses.replace(m, size_bits=1) if m.name == "rf_128B" else m for m in core.memories
+    )
+    tiny = dataclasses.replace(core, name="tiny", memories=tiny_rf)
+    a, b = gemm("a", m=16, k=32, n=32), gemm("b", m=16, k=32, n=32)
+    ok = gemm("ok", m=8, k=32, n=32)
+    out = cost_each([(a, tiny), (ok, core), (b, tiny)], DRAM, cache=None)
+    assert isinstance(out[0], InfeasibleError) and "'a'" in str(out[0])
+    assert isinstance(out[2], InfeasibleError) and "'b'" in str(out[2])
+    assert out[1] == layer_cost(ok, core, dram=DRAM)
+    with pytest.raises(InfeasibleError, match="'a'"):
+        cost_pairs([(ok, core), (a, tiny), (b, tiny)], DRAM, cache=tmp_path)
+    fn = Counting()
+    (again,) = cost_pairs([(ok, core)], DRAM, cache=tmp_path, cost_fn=fn)
+    assert fn.calls == 0 and again == out[1]
