@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -10,6 +9,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from fuseflow.cost.orders import after_last_true, next_true, order_marks, perm_arrays
 from fuseflow.hardware.model import Core, MemoryLevel
 from fuseflow.workload.layer import Layer, Operand, Role
 
@@ -85,7 +85,7 @@ class Nest:
             marked = mask[self.perm_dim]
             return after_last_true(marked) if after else next_true(marked)
         marked_labels = tuple(mask[self.label_dims].tolist())
-        return _marks(self.pattern, marked_labels, after)
+        return order_marks(self.pattern, marked_labels, after)
 
     @cached_property
     def pattern(self) -> tuple[int, ...]:
@@ -97,32 +97,6 @@ class Nest:
     def label_dims(self) -> NDArray[np.int64]:
         """The dim index of each temporal loop label."""
         return np.array([x // 1000 for x in self.labels or ()], dtype=np.int64)
-
-
-def next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(P, n+1): smallest position j >= i where mask is true (n if none)."""
-    n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(n)[None, :], n)
-    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
-    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]
-
-
-def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(P, n+1): 1 + the largest position j < i where mask is true (0 if none)."""
-    n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(1, n + 1)[None, :], 0)
-    acc = np.maximum.accumulate(pos, axis=1)
-    return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
-
-
-@lru_cache(maxsize=512)  # ~40 kB each at 720 orders
-def _marks(
-    pattern: tuple[int, ...], marked_labels: tuple[bool, ...], after: bool
-) -> NDArray[np.int64]:
-    marked = np.array(marked_labels, dtype=bool)[_orders(pattern)]
-    out = np.ascontiguousarray(after_last_true(marked) if after else next_true(marked))
-    out.flags.writeable = False
-    return out
 
 
 def spatial_factors(
@@ -189,70 +163,6 @@ def _prime_factors(n: int) -> list[int]:
     return out
 
 
-def unique_orders(labels: tuple[int, ...]) -> NDArray[np.int64]:
-    """Every distinct ordering of a multiset of labels, as rows of indices into ``labels``
-    (the first permutation, in lexicographic order, of each distinct sequence)."""
-    return _orders(tuple(labels.index(x) for x in labels))
-
-
-@lru_cache(maxsize=64)
-def _orders(pattern: tuple[int, ...]) -> NDArray[np.int64]:
-    """As :func:`unique_orders` for labels equal where ``pattern`` is (memoised by shape)."""
-    n = len(pattern)
-    if n == 0:
-        return np.zeros((1, 0), dtype=np.int64)
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
-    if len(set(pattern)) == n:
-        return perms
-    # each label sequence as one integer (base n digits); permutations come in lexicographic
-    # order, so the first index of each code is the first permutation giving that sequence
-    codes = np.array(pattern, dtype=np.int64)[perms] @ (n ** np.arange(n, dtype=np.int64))
-    _, first = np.unique(codes, return_index=True)
-    return perms[np.sort(first)]
-
-
-@lru_cache(maxsize=64)
-def _order_sets(pattern: tuple[int, ...]) -> tuple[NDArray, ...]:
-    """Loop sets of every distinct order of loops labelled equal where ``pattern`` is: which
-    set of loops sits below each position (numbered in ascending bit-set order) and each
-    set's members, ``(S, n)`` (memoised by shape; read-only)."""
-    orders = _orders(pattern)
-    n_perm, n = orders.shape
-    # the loops below a position, as a bit set of label indices: footprints depend on it only
-    bits = np.cumsum(np.left_shift(1, orders), axis=1) if n else np.zeros((1, 0), np.int64)
-    members = np.concatenate([np.zeros((n_perm, 1), np.int64), bits], axis=1)
-    present = np.zeros(1 << n, dtype=bool)  # the distinct sets, numbered in ascending order
-    present[members] = True
-    sets = np.flatnonzero(present)
-    loop_set = (np.cumsum(present) - 1)[members]
-    inside = (sets[:, None] >> np.arange(n)[None, :]) & 1 == 1  # (S, n)
-    for arr in (loop_set, inside):
-        arr.flags.writeable = False
-    return loop_set, inside
-
-
-@lru_cache(maxsize=128)  # ~110 kB each at 720 orders
-def _perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
-    """Loop dims, sizes and running products of every distinct order of the loops labelled
-    ``dim * 1000 + size`` (memoised: layers with the same temporal loops share them; the
-    arrays are read-only)."""
-    pattern = tuple(labels.index(x) for x in labels)
-    orders = _orders(pattern)
-    loop_set, inside = _order_sets(pattern)
-    lab_all = np.array(labels, dtype=np.int64).reshape(-1)
-    lab = lab_all[orders] if labels else np.zeros((1, 0), np.int64)
-    perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm = perm_dim.shape[0]
-    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
-    of_dim = (lab_all // 1000)[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
-    steps = np.where(inside[:, :, None] & of_dim[None], (lab_all % 1000)[None, :, None], 1)
-    set_cum = np.prod(steps, axis=1).astype(np.float64)  # whole numbers: exact in any order
-    out = perm_dim, perm_size, total, loop_set, set_cum
-    for arr in out:
-        arr.flags.writeable = False
-    return out
-
-
 def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, ...]]) -> Nest:
     """The nest of ``layer`` on ``core`` with each operand's hierarchy given by ``levels``."""
     dims = layer.dim_names
@@ -262,7 +172,7 @@ def build_nest(layer: Layer, core: Core, levels: dict[Role, tuple[MemoryLevel, .
     temporal = {d: math.ceil(sizes[d] / sp_total.get(d, 1.0) - 1e-9) for d in dims}
     factors = lpfs(temporal)
     labels = tuple(index[d] * 1000 + f for d, f in factors)
-    perm_dim, perm_size, total, loop_set, set_cum = _perm_arrays(labels, len(dims))
+    perm_dim, perm_size, total, loop_set, set_cum = perm_arrays(labels, len(dims))
     out_dims = layer.operands["O"].dims
     red_t = tuple(d not in out_dims for d in dims)
     reduction = np.array(red_t)

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuseflow.cost import analytical, candidates
-from fuseflow.cost.nest import build_nest, unique_orders
+from fuseflow.cost.nest import build_nest
+from fuseflow.cost.orders import unique_orders
 from fuseflow.cost.result import CostResult
 from fuseflow.errors import InfeasibleError
 from fuseflow.hardware.library import cores as library_cores
