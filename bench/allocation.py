@@ -71,7 +71,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cp-dtime", type=float, default=2.0, help="CP-SAT deterministic time")
-    ap.add_argument("--polish-evals", type=int, default=60)
+    ap.add_argument("--polish-evals", type=int, default=175, help="budget of the CP runs")
     ap.add_argument("--ga-evals", type=int, default=175, help="budget of the GA with splits")
     ap.add_argument("--generations", type=int, default=10)
     ap.add_argument("--individuals", type=int, default=16)
@@ -119,7 +119,7 @@ def main() -> None:
         timed("CP splits, model + pool", problem, cp=cp_alone, **kw)
         timed("CP splits + polish", problem, cp=cp_polish, **kw)
     for name, r in runs.items():
-        if "split" in name:
+        if r.split_layers:
             print(
                 f"{name}: EDP / Stream GA EDP = {r.edp / stream.edp:.3f} (paper: 0.68); "
                 f"EDP gap {gap(r.edp, bounds.edp):.1%} (goal <= 15 %); splits "
