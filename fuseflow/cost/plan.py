@@ -34,6 +34,9 @@ class Plan:
     below: NDArray[np.int64]  # (M,) column of the level below; n_cols at level 0
     above: NDArray[np.int64]  # (M,) column of the level above; n_cols at the top
     col_op: NDArray[np.int64]  # (M,) operand of each column
+    col_is_output: NDArray[np.bool_]  # (M,)
+    low_period_col: NDArray[np.int64]  # (M,) column of [period | MAC stationarity per operand]
+    # giving the period on the level's low side (the level below, or the MAC at level 0)
     role: tuple[Role, ...]  # per row
     level: tuple[int, ...]
     mem: tuple[MemoryLevel, ...]
@@ -76,6 +79,7 @@ def _plan(key: tuple[tuple[Role, Same], ...]) -> Plan:
     ]
     below = np.array([n_cols if lv == 0 else m - 1 for m, lv, _ in cols], dtype=np.int64)
     above = np.array([n_cols if lv == n - 1 else m + 1 for m, lv, n in cols], dtype=np.int64)
+    col_op = np.repeat(np.arange(len(roles)), [len(ls) for ls in levels]).astype(np.int64)
     rows: list[tuple[int, int, str, int, int, bool]] = []  # op, level, direction, amount, bits
     for o, (r, ls) in enumerate(zip(roles, levels, strict=True)):
         for lv in range(len(ls)):
@@ -125,7 +129,9 @@ def _plan(key: tuple[tuple[Role, Same], ...]) -> Plan:
     return Plan(
         roles=roles, levels=levels, first_col=first_col, n_cols=n_cols, below=below,
         above=above,
-        col_op=np.repeat(np.arange(len(roles)), [len(ls) for ls in levels]).astype(np.int64),
+        col_op=col_op,
+        col_is_output=np.array([roles[o] == "O" for o in col_op], dtype=bool),
+        low_period_col=np.where(below == n_cols, n_cols + col_op, below),
         role=role, level=level, mem=mem, direction=direction,
         row_op=np.array([o for o, *_ in rows], dtype=np.int64), row_col=col,
         amount_col=amount_col, bits_col=bits_col,

@@ -76,19 +76,15 @@ def transfers(plan: Plan, st: Stack, db: NDArray[np.bool_]) -> Transfers:
     low = np.concatenate([st.data, ones], axis=1)[:, below] * st.boost
     low_int = np.concatenate([st.data_int, ones], axis=1)[:, below] * st.boost_int
     # the lowest level's period: the MAC stationarity of inputs (1 for outputs)
-    per_ext = np.concatenate([st.period, st.mac_stationary], axis=1)
-    low_src = below.copy()
-    low_src[below == plan.n_cols] = plan.n_cols + np.arange(len(plan.first_col))
-    low_period = per_ext[:, low_src]
+    low_period = np.concatenate([st.period, st.mac_stationary], axis=1)[:, plan.low_period_col]
     db_below = np.concatenate([db, np.zeros((n_rows, 1), bool)], axis=1)[:, below]
     ir_below = np.concatenate([st.top_ir, ones], axis=1)[:, below]
     low_window = np.where(db_below, low_period, np.floor(low_period / ir_below))
     high_window = np.where(db, st.period, np.floor(st.period / st.top_ir))
     psum_above = np.concatenate([st.psum, np.zeros((n_rows, 1), bool)], axis=1)[:, plan.above]
     col_op = plan.col_op
-    is_o = np.array([plan.roles[o] == "O" for o in col_op])
     prec = np.where(
-        is_o[None, :],
+        plan.col_is_output[None, :],
         np.where(st.psum, st.bits[:, col_op], st.final_bits[:, col_op]),
         st.bits[:, col_op],
     ).astype(float)
