@@ -152,3 +152,12 @@ def test_command_line_search_chooses_splits_and_greedy_does_not(tmp_path: Path) 
         assert result.graph is not None and alloc.shape == (result.graph.n_groups,)
         assert data["splits"] == result.splits and max(result.splits.values()) > 1
         check_split_rescored(problem, result)
+
+
+@pytest.mark.parametrize("evaluations", [1, 2, 4])
+def test_split_searches_keep_to_an_evaluation_budget(evaluations: int) -> None:
+    problem = split_problem("edp")
+    for algorithm in ("ga", "cp"):
+        r = search_allocation(problem, algorithm, Budget(evaluations=evaluations), seed=0, cp=FAST)
+        assert 1 <= r.evaluations <= evaluations
+        check_split_rescored(problem, r)
