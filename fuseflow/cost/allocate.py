@@ -5,69 +5,75 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fuseflow.cost.nest import Nest, OperandNest
+from fuseflow.cost.group import Group
+from fuseflow.cost.nest import OperandNest
 from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
 
 
 def level_bits(
-    nest: Nest,
+    group: Group,
     op: OperandNest,
     lv: int,
     o_partial: NDArray[np.bool_] | None,
     *,
     last_only: bool = False,
 ) -> NDArray:
-    """(P, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
-    (``last_only``: only i = n, all loops, as (P, 1)); ``o_partial`` (outputs only): which
+    """(R, n+1) bits one instance of level ``lv`` holds when it keeps the loops below position i
+    (``last_only``: only i = n, all loops, as (R, 1)); ``o_partial`` (outputs only): which
     orders still reduce above the level."""
-    per_set = nest.set_footprint(op, lv)
-    elems = per_set.take(nest.loop_set[:, -1:] if last_only else nest.loop_set)
+    per_set = group.table(op.role, lv)
+    elems = per_set.take(group.loop_set[:, -1:] if last_only else group.loop_set)
+    bits = group.per_row(op.role, "bits")[:, None]
     if o_partial is None:
-        return elems * op.bits
-    return elems * np.where(o_partial[:, None], op.bits, op.final_bits)
+        return elems * bits
+    return elems * np.where(o_partial[:, None], bits, group.per_row(op.role, "final_bits")[:, None])
 
 
-def _top_bits(nest: Nest, op: OperandNest, o_partial: NDArray[np.bool_] | None) -> NDArray:
-    """Bits of the whole tile at the operand's top level, per order (the same loops for all)."""
-    elems = nest.set_footprint(op, len(op.levels) - 1)[nest.loop_set[0, -1]]
+def _top_bits(group: Group, op: OperandNest, o_partial: NDArray[np.bool_] | None) -> NDArray:
+    """Bits of the whole tile at the operand's top level, per order (the same for a job's)."""
+    top = group.table(op.role, len(op.levels) - 1)[group.loop_set[group.first_rows(), -1]]
+    elems = top[group.row_job]
+    bits = group.per_row(op.role, "bits")
     if o_partial is None:
-        return elems * op.bits
-    return elems * np.where(o_partial, op.bits, op.final_bits)
+        return elems * bits
+    return elems * np.where(o_partial, bits, group.per_row(op.role, "final_bits"))
 
 
 def allocate(
-    nest: Nest, physical: tuple[MemoryLevel, ...]
+    group: Group, physical: tuple[MemoryLevel, ...]
 ) -> tuple[dict[Role, NDArray[np.int64]], NDArray[np.bool_]]:
-    """Cut positions per operand and level, ``(P, L)``, and which loop orders fit at all.
+    """Cut positions per operand and level, ``(R, L)``, and which loop orders fit at all.
 
     Each memory level, bottom-up, takes for every operand it holds the longest prefix of the
     still unallocated loops that fits (jointly with the other operands it holds) and that
     minimises the traffic to the level above (as LOMA does). The top level takes all the rest.
     """
-    n_perm, n = nest.perm_dim.shape
-    cur = {op.role: np.zeros(n_perm, dtype=np.int64) for op in nest.operands}
+    n_perm, n = group.n_rows, group.n_loops
+    operands = group.operands
+    cur = {op.role: np.zeros(n_perm, dtype=np.int64) for op in operands}
     cuts: dict[Role, NDArray[np.int64]] = {
-        op.role: np.zeros((n_perm, len(op.levels)), dtype=np.int64) for op in nest.operands
+        op.role: np.zeros((n_perm, len(op.levels)), dtype=np.int64) for op in operands
     }
-    lvl = {op.role: 0 for op in nest.operands}
+    lvl = {op.role: 0 for op in operands}
     valid: NDArray[np.bool_] = np.ones(n_perm, dtype=bool)
     # red_after[p, i]: a reduction loop sits at a position >= i
-    red_after = nest.next_mark(nest.reduction) < n
+    red_after = group.marks(None, "reduction", after=False) < n
     base = np.arange(n_perm) * (n + 1)
-    nodes = _nodes(nest, physical)
+    nodes = _nodes(operands, physical)
     pos = np.arange(n + 1)[None, :]
-    reserve = _reserved(nest, physical)
+    reserve = _reserved(group, physical)
     for mem, ops in nodes:
         partials = [
-            red_after.take(base + cur[op.role]) | op.red_spatial_above[lvl[op.role]]
+            red_after.take(base + cur[op.role])
+            | group.per_row(op.role, "red_spatial_above")[:, lvl[op.role]]
             if op.role == "O"
             else None
             for op in ops
         ]
         if all(lvl[op.role] == len(op.levels) - 1 for op in ops):
             # the top level of all its operands: each keeps every remaining loop, if they fit
-            need = sum(_top_bits(nest, op, pt) for op, pt in zip(ops, partials, strict=True))
+            need = sum(_top_bits(group, op, pt) for op, pt in zip(ops, partials, strict=True))
             valid &= need <= float(mem.size_bits)
             for op in ops:
                 cuts[op.role][:, lvl[op.role]] = n
@@ -76,7 +82,7 @@ def allocate(
             continue
         if len(ops) == 1:  # one operand below its top level: pick per order directly
             op, partial = ops[0], partials[0]
-            bits_s, acc_s, fits_s, index = _level_sets(nest, op, lvl[op.role], partial, reserve)
+            bits_s, acc_s, fits_s, index = _level_sets(group, op, lvl[op.role], partial, reserve)
             per_set = np.where(fits_s & (bits_s <= float(mem.size_bits)), acc_s, np.inf)
             # positions last to first, so the first minimum found is the last one
             taken = pos[:, ::-1] >= cur[op.role][:, None]
@@ -84,7 +90,7 @@ def allocate(
             pick = n - np.argmin(cost_rev, axis=1)
             choice = [np.where(np.isfinite(cost_rev.min(axis=1)), pick, -1)]
         else:
-            choice = _best_combination(*_options(nest, ops, partials, lvl, cur, reserve), mem)
+            choice = _best_combination(*_options(group, ops, partials, lvl, cur, reserve), mem)
         columns = [
             np.array([n]) if lvl[op.role] == len(op.levels) - 1 else np.arange(n + 1) for op in ops
         ]
@@ -99,23 +105,23 @@ def allocate(
 
 
 def _reserved(
-    nest: Nest, physical: tuple[MemoryLevel, ...]
+    group: Group, physical: tuple[MemoryLevel, ...]
 ) -> dict[int, list[tuple[Role, NDArray[np.float64]]]]:
     """Per physical memory, the operands whose top level it is with their whole-tile bits
-    (finals for O): space no lower level's blocking may claim there."""
+    (finals for O), per job: space no lower level's blocking may claim there."""
     out: dict[int, list[tuple[Role, NDArray[np.float64]]]] = {}
-    n = nest.perm_dim.shape[1]
-    for op in nest.operands:
+    n = group.n_loops
+    for op in group.operands:
         top = op.levels[-1]
         if any(m is top for m in physical) and top.name != "dram":
-            whole = nest.set_footprint(op, len(op.levels) - 1)[nest.loop_set[:1, n]]
-            bits = whole * op.final_bits
+            whole = group.table(op.role, len(op.levels) - 1)[group.loop_set[group.first_rows(), n]]
+            bits = whole * group.per_job(op.role, "final_bits")
             out.setdefault(id(top), []).append((op.role, bits))
     return out
 
 
 def _options(
-    nest: Nest,
+    group: Group,
     ops: list[OperandNest],
     partials: list[NDArray[np.bool_] | None],
     lvl: dict[Role, int],
@@ -124,16 +130,16 @@ def _options(
 ) -> tuple[list[NDArray], list[NDArray]]:
     """Per operand of a shared memory level: bits and accesses per order and cut position
     (inf where the position is already taken or leaves the upper levels no room)."""
-    n_perm, n = nest.perm_dim.shape
+    n_perm, n = group.n_rows, group.n_loops
     pos = np.arange(n + 1)[None, :]
     sizes, accesses = [], []
     for op, partial in zip(ops, partials, strict=True):
         lv = lvl[op.role]
         if lv == len(op.levels) - 1:  # the top level takes every remaining loop
-            sizes.append(level_bits(nest, op, lv, partial, last_only=True))
+            sizes.append(level_bits(group, op, lv, partial, last_only=True))
             accesses.append(np.zeros((n_perm, 1)))
             continue
-        bits_s, acc_s, fits_s, index = _level_sets(nest, op, lv, partial, reserve)
+        bits_s, acc_s, fits_s, index = _level_sets(group, op, lv, partial, reserve)
         ok = (pos >= cur[op.role][:, None]) & fits_s.take(index)
         sizes.append(np.where(ok, bits_s.take(index), np.inf))
         accesses.append(np.where(ok, acc_s.take(index), np.inf))
@@ -141,7 +147,7 @@ def _options(
 
 
 def _level_sets(
-    nest: Nest,
+    group: Group,
     op: OperandNest,
     lv: int,
     partial: NDArray[np.bool_] | None,
@@ -150,43 +156,46 @@ def _level_sets(
     """Per loop set: bits one instance of level ``lv`` holds when it keeps those loops, the
     accesses to the level above that causes, and whether the operand's higher levels still
     have room for the copy they must hold (next to the operands topping out there), so a
-    greedy low level cannot make every upper blocking infeasible; and ``(P, n+1)`` indexes
+    greedy low level cannot make every upper blocking infeasible; and ``(R, n+1)`` indexes
     of each order's set below each position into them.
 
     For outputs each set appears twice: final precision, then partial sums (``partial``
     says which one an order has: whether a reduction remains above)."""
-    n_sets = nest.set_cum.shape[0]
-    # per loop set: all loops' iterations over those inside it (exact: whole numbers)
-    ratio = nest.total[0, -1] / nest.set_cum.prod(axis=1)
-    variants = (op.bits,) if partial is None else (op.final_bits, op.bits)
+    n_sets = group.set_job.shape[0]
+    ratio = group.set_ratio()
+    names = ("bits",) if partial is None else ("final_bits", "bits")
+    n_jobs = len(group.nests)
     bits_v, fits_v = [], []
-    for prec in variants:
-        bits_v.append(nest.set_footprint(op, lv) * prec)
+    for name in names:
+        prec = group.per_job(op.role, name)[group.set_job]
+        bits_v.append(group.table(op.role, lv) * prec)
         fits = np.ones(n_sets, dtype=bool)
         for hl in range(lv + 1, len(op.levels)):
             mem = op.levels[hl]
             if mem.name == "dram" and id(mem) not in reserve:
                 continue
-            others = sum((b for r, b in reserve.get(id(mem), []) if r != op.role), np.zeros(1))
-            fits &= nest.set_footprint(op, hl) * prec + others <= mem.size_bits
+            others = sum(
+                (b for r, b in reserve.get(id(mem), []) if r != op.role), np.zeros(n_jobs)
+            )[group.set_job]
+            fits &= group.table(op.role, hl) * prec + others <= mem.size_bits
         fits_v.append(fits)
     if partial is None:
-        return bits_v[0], bits_v[0] * ratio, fits_v[0], nest.loop_set
+        return bits_v[0], bits_v[0] * ratio, fits_v[0], group.loop_set
     bits = np.concatenate(bits_v)
-    index = nest.loop_set + n_sets * partial[:, None]
+    index = group.loop_set + n_sets * partial[:, None]
     return bits, bits * np.concatenate([ratio, ratio]), np.concatenate(fits_v), index
 
 
 def _nodes(
-    nest: Nest, physical: tuple[MemoryLevel, ...]
+    operands: tuple[OperandNest, ...], physical: tuple[MemoryLevel, ...]
 ) -> list[tuple[MemoryLevel, list[OperandNest]]]:
     """Memory levels bottom-up with the operands each holds; virtual (DRAM) levels come last."""
     out: list[tuple[MemoryLevel, list[OperandNest]]] = []
     for mem in physical:
-        ops = [op for op in nest.operands if any(m is mem for m in op.levels)]
+        ops = [op for op in operands if any(m is mem for m in op.levels)]
         if ops:
             out.append((mem, ops))
-    for op in nest.operands:
+    for op in operands:
         for mem in op.levels:
             if not any(m is mem for m in physical):
                 out.append((mem, [op]))

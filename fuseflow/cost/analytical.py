@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fuseflow.cost.batch import evaluate
-from fuseflow.cost.candidates import Candidates, candidates, dram_level, top_footprints
+from fuseflow.cost.candidates import (
+    Candidates,
+    candidates,
+    candidates_each,
+    dram_level,
+    top_footprints,
+)
 from fuseflow.cost.nest import footprint
 from fuseflow.cost.result import CostResult
 from fuseflow.errors import InfeasibleError
@@ -30,21 +36,12 @@ def layer_costs(
     jobs: Sequence[tuple[Layer, Core]], *, dram: Dram | None = None
 ) -> list[CostResult | InfeasibleError]:
     """:func:`layer_cost` of each (layer, core) job, or the error it raises; the same results
-    as one call per job, with the candidates of jobs sharing a memory hierarchy evaluated in
-    one stacked pass (much less per-call overhead)."""
-    found: list[Candidates] = []
-    out: list[CostResult | InfeasibleError] = []
-    where: list[int] = []
-    for layer, core in jobs:
-        try:
-            found.append(candidates(layer, core, dram or DEFAULT_DRAM))
-            where.append(len(out))
-            out.append(InfeasibleError("not evaluated"))  # replaced below
-        except InfeasibleError as exc:
-            out.append(exc)
-    for k, result in zip(where, evaluate(found), strict=True):
-        out[k] = result
-    return out
+    as one call per job, with the loop orders of jobs sharing a memory hierarchy searched,
+    and their candidates evaluated, in stacked passes (much less per-call overhead)."""
+    searched = candidates_each(jobs, dram or DEFAULT_DRAM)
+    found = [c for c in searched if isinstance(c, Candidates)]
+    costs = iter(evaluate(found))
+    return [c if isinstance(c, InfeasibleError) else next(costs) for c in searched]
 
 
 __all__ = [

@@ -3,8 +3,9 @@ blocking of every loop order and the distinct orders left to evaluate."""
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fuseflow.cost.allocate import allocate
+from fuseflow.cost.group import Group, group_key
 from fuseflow.cost.nest import (
     Nest,
     axes_elements,
@@ -42,36 +44,81 @@ class Candidates:
 def candidates(layer: Layer, core: Core, dram: Dram) -> Candidates:
     """The candidates of ``layer`` on ``core``, its data starting in the core's top-level
     memories; operands that do not fit there stream from ``dram``."""
-    for role in layer.operands:
-        if not core.hierarchy(role):
-            raise InfeasibleError(f"core {core.name!r} has no memory for operand {role}")
-    for foot, streamed in _streaming_options(layer, core):
-        found = _search(layer, core, dram, streamed)
-        if found is not None:
-            nest, levels, valid = found
-            return Candidates(layer, core, nest, levels, valid, foot, streamed)
-    raise InfeasibleError(
-        f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
-        + _smallest_misfit(layer, core)
-    )
+    (found,) = candidates_each([(layer, core)], dram)
+    if isinstance(found, InfeasibleError):
+        raise found
+    return found
 
 
-def _search(
+def candidates_each(
+    jobs: Sequence[tuple[Layer, Core]], dram: Dram
+) -> list[Candidates | InfeasibleError]:
+    """:func:`candidates` of each job, or its error. Jobs whose nests have the same memory
+    hierarchies and number of loops are searched together (their orders stacked), which
+    gives each job exactly what searching it alone gives."""
+    out: list[Candidates | InfeasibleError | None] = [None] * len(jobs)
+    options: dict[int, Iterator[tuple[dict[Role, int], set[Role]]]] = {}
+    for k, (layer, core) in enumerate(jobs):
+        missing = [role for role in layer.operands if not core.hierarchy(role)]
+        if missing:
+            out[k] = InfeasibleError(f"core {core.name!r} has no memory for operand {missing[0]}")
+        else:
+            options[k] = _streaming_options(layer, core)
+    while options:  # one streaming option of every job still open per round
+        groups: dict[tuple[object, ...], list[tuple[int, Nest, tuple[MemoryLevel, ...]]]] = {}
+        tried: dict[int, tuple[dict[Role, int], set[Role]]] = {}
+        for k, it in list(options.items()):
+            option = next(it, None)
+            if option is None:
+                layer, core = jobs[k]
+                out[k] = InfeasibleError(
+                    f"layer {layer.name!r} fits no temporal mapping on core {core.name!r}"
+                    + _smallest_misfit(layer, core)
+                )
+                del options[k]
+                continue
+            tried[k] = option
+            nest, physical = _nest(*jobs[k], dram, option[1])
+            groups.setdefault(group_key(nest, physical), []).append((k, nest, physical))
+        for members in groups.values():
+            for (k, _, _), found in zip(members, _search(members), strict=True):
+                if found is not None:
+                    nest, levels, valid = found
+                    foot, streamed = tried[k]
+                    out[k] = Candidates(*jobs[k], nest, levels, valid, foot, streamed)
+                    del options[k]
+    return [r for r in out if r is not None]
+
+
+def _nest(
     layer: Layer, core: Core, dram: Dram, streamed: set[Role]
-) -> tuple[Nest, list[OperandLevels], NDArray[np.bool_]] | None:
-    """Every distinct candidate mapping; None if no loop order fits."""
+) -> tuple[Nest, tuple[MemoryLevel, ...]]:
+    """The nest of ``layer`` on ``core`` with the ``streamed`` operands topped by DRAM, and
+    the memories to allocate (the core's, then the DRAM)."""
     hierarchy = {role: core.hierarchy(role) for role in layer.operands}
     physical = core.memories
     if streamed:
         virtual = dram_level(dram, streamed, core)
         hierarchy = {r: lv + ((virtual,) if r in streamed else ()) for r, lv in hierarchy.items()}
         physical = (*physical, virtual)
-    nest = build_nest(layer, core, hierarchy)
-    cuts, valid = allocate(nest, physical)
-    if not valid.any():
-        return None
-    levels = [operand_levels(nest, op, cuts[op.role]) for op in nest.operands]
-    return distinct_candidates(nest, levels, valid)
+    return build_nest(layer, core, hierarchy), physical
+
+
+Found = tuple[Nest, list[OperandLevels], NDArray[np.bool_]]
+
+
+def _search(members: list[tuple[int, Nest, tuple[MemoryLevel, ...]]]) -> list[Found | None]:
+    """Every distinct candidate mapping of each member; None where no loop order fits."""
+    group = Group.of([nest for _, nest, _ in members])
+    cuts, valid = allocate(group, members[0][2])
+    starts = group.row_start.tolist()
+    fits = [bool(valid[lo:hi].any()) for lo, hi in itertools.pairwise(starts)]
+    if not all(fits):  # search on without the jobs that fit nowhere
+        kept = [m for m, ok in zip(members, fits, strict=True) if ok]
+        found = iter(_search(kept) if kept else [])
+        return [next(found) if ok else None for ok in fits]
+    levels = [operand_levels(group, op, cuts[op.role]) for op in group.operands]
+    return list(distinct_candidates(group, levels, valid))
 
 
 def top_footprints(layer: Layer, core: Core, *, partial_outputs: bool = False) -> dict[Role, int]:

@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from fuseflow.cost.group import Group
 from fuseflow.cost.nest import Nest, OperandNest
 
 Arr = NDArray[np.float64]
@@ -31,39 +32,44 @@ class OperandLevels:
     data_int: Arr  # (P, L) elements per instance under the integer spatial unrolling
 
 
-def operand_levels(nest: Nest, op: OperandNest, cuts: NDArray[np.int64]) -> OperandLevels:
-    """Merge stationary (irrelevant) loops down and derive sizes and periods per level."""
-    n_perm, n = nest.perm_dim.shape
-    base = np.arange(n_perm)[:, None] * (n + 1)  # row offsets into flattened (P, n+1) arrays
-    nxt, after_rel = nest.next_mark(op.relevant), nest.after_mark(op.relevant)
+def operand_levels(group: Group, op: OperandNest, cuts: NDArray[np.int64]) -> OperandLevels:
+    """Merge stationary (irrelevant) loops down and derive sizes and periods per level, for
+    every order of every job of ``group`` (``op``: the first job's operand of that role)."""
+    n_perm, n = group.n_rows, group.n_loops
+    role = op.role
+    base = np.arange(n_perm)[:, None] * (n + 1)  # row offsets into flattened (R, n+1) arrays
+    nxt = group.marks(role, "relevant", after=False)
+    after_rel = group.marks(role, "relevant", after=True)
     n_lv = cuts.shape[1]
     merged = nxt.take(base + cuts)
     merged[:, -1] = n
     merged = np.maximum.accumulate(merged, axis=1)
     at = base + merged
     # footprints per (loop set, level), then picked for each order's set at each level
-    where = nest.loop_set.take(at) * n_lv + np.arange(n_lv)
-    per_set = np.array([nest.set_footprint(op, lv) for lv in range(n_lv)]).T
+    where = group.loop_set.take(at) * n_lv + np.arange(n_lv)
+    per_set = np.array([group.table(role, lv) for lv in range(n_lv)]).T
     data = per_set.take(where)
-    if op.int_spatial:
+    if all(o.int_spatial for o in group.ops(role)):
         data_int = data
-    else:
-        per_int = [nest.set_footprint(op, lv, integer=True) for lv in range(n_lv)]
+    else:  # (a job with whole spatial factors has the same integer footprints)
+        per_int = [group.table(role, lv, integer=True) for lv in range(n_lv)]
         data_int = np.array(per_int).T.take(where)
-    if op.role == "O":
-        red_after = nest.next_mark(nest.reduction).take(at) < n
-        partial = red_after | op.red_spatial_above[None, :n_lv]
-        data_bits = data * np.where(partial, op.bits, op.final_bits).astype(float)
+    bits = group.per_row(role, "bits")[:, None]
+    if role == "O":
+        red_after = group.marks(None, "reduction", after=False).take(at) < n
+        partial = red_after | group.per_row(role, "red_spatial_above")[:, :n_lv]
+        final = group.per_row(role, "final_bits")[:, None]
+        data_bits = data * np.where(partial, bits, final).astype(float)
     else:
-        data_bits = data * float(op.bits)
-    total = nest.total
+        data_bits = data * bits.astype(float)
+    total = group.total
     period = total.take(at)
     prev = np.concatenate([np.zeros((n_perm, 1), np.int64), merged[:, :-1]], axis=1)
     start_ir = np.maximum(prev, after_rel.take(at))
-    start_r = np.maximum(prev, nest.after_mark(~op.strict_r).take(at))
+    start_r = np.maximum(prev, group.marks(role, "partial", after=True).take(at))
     top_ir = period / total.take(base + start_ir)
     top_r = period / total.take(base + start_r)
-    mac_st = total.take(base[:, 0] + nxt[:, 0]) if op.role != "O" else np.ones(n_perm)
+    mac_st = total.take(base[:, 0] + nxt[:, 0]) if role != "O" else np.ones(n_perm)
     return OperandLevels(op, merged, data, data_bits, period, top_ir, top_r, mac_st, data_int)
 
 
@@ -81,17 +87,18 @@ def _hash_weights(width: int) -> NDArray[np.float64]:
 
 
 def distinct_candidates(
-    nest: Nest, levels: list[OperandLevels], valid: NDArray[np.bool_]
-) -> tuple[Nest, list[OperandLevels], NDArray[np.bool_]]:
-    """Keep the first of each group of loop orders whose per-level quantities are all equal.
+    group: Group, levels: list[OperandLevels], valid: NDArray[np.bool_]
+) -> list[tuple[Nest, list[OperandLevels], NDArray[np.bool_]]]:
+    """Per job: keep the first of each group of its loop orders whose per-level quantities are
+    all equal; the job's nest, per-level quantities and validity of the kept orders.
 
     Everything evaluated after this point is a function of those quantities, row by row, so a
     dropped order costs exactly what the kept one does; the kept ones stay in their order, so
     the first best order (the one picked) is the same as without this step."""
-    n_perm, n = nest.perm_dim.shape
+    n_perm, n = group.n_rows, group.n_loops
     base = np.arange(n_perm)[:, None] * (n + 1)
-    red_next = nest.next_mark(nest.reduction)
-    cols: list[NDArray] = [valid[:, None]]
+    red_next = group.marks(None, "reduction", after=False)
+    cols: list[NDArray] = [group.row_job[:, None], valid[:, None]]
     for ol in levels:  # the cut positions themselves only name the mapping
         cols += [ol.data, ol.period, ol.top_ir, ol.top_r]
         if ol.data_int is not ol.data:
@@ -101,27 +108,47 @@ def distinct_candidates(
         else:  # data_bits is data times the precision
             cols.append(ol.mac_stationary[:, None])
     key = np.concatenate(cols, axis=1, dtype=np.float64)
-    keep = _first_of_groups(key)
-    if keep is None:
-        return nest, levels, valid
-    sub = dataclasses.replace(
-        nest,
-        perm_dim=nest.perm_dim[keep],
-        perm_size=nest.perm_size[keep],
-        loop_set=nest.loop_set[keep],
-        total=nest.total[keep],
-        labels=None,
-    )
-    subs = []
-    for ol in levels:
-        data = ol.data[keep]
-        data_int = data if ol.data_int is ol.data else ol.data_int[keep]
-        part = OperandLevels(
-            ol.op, ol.cuts[keep], data, ol.data_bits[keep], ol.period[keep],
-            ol.top_ir[keep], ol.top_r[keep], ol.mac_stationary[keep], data_int,
-        )  # fmt: skip
-        subs.append(part)
-    return sub, subs, valid[keep]
+    return per_job(group, levels, valid, _first_of_groups(key))
+
+
+def per_job(
+    group: Group,
+    levels: list[OperandLevels],
+    valid: NDArray[np.bool_],
+    keep: NDArray[np.int64] | None,
+) -> list[tuple[Nest, list[OperandLevels], NDArray[np.bool_]]]:
+    """Each job's nest, per-level quantities and validity of the rows in ``keep`` (ascending;
+    None: every row)."""
+    out = []
+    for j, nest in enumerate(group.nests):
+        lo, hi = int(group.row_start[j]), int(group.row_start[j + 1])
+        if keep is None:
+            rows: NDArray[np.int64] | slice = slice(lo, hi)
+            sub = nest
+        else:
+            rows = keep[np.searchsorted(keep, lo) : np.searchsorted(keep, hi)]
+            local = rows - lo
+            sub = dataclasses.replace(
+                nest,
+                perm_dim=nest.perm_dim[local],
+                perm_size=nest.perm_size[local],
+                loop_set=nest.loop_set[local],
+                total=nest.total[local],
+                labels=None,
+            )
+        out.append((sub, [_rows(ol, nest, rows) for ol in levels], valid[rows]))
+    return out
+
+
+def _rows(ol: OperandLevels, nest: Nest, rows: NDArray[np.int64] | slice) -> OperandLevels:
+    """One job's rows of a group's per-level quantities, with that job's operand."""
+    op = next(o for o in nest.operands if o.role == ol.op.role)
+    data = ol.data[rows]
+    data_int = data if ol.data_int is ol.data else ol.data_int[rows]
+    return OperandLevels(
+        op, ol.cuts[rows], data, ol.data_bits[rows], ol.period[rows],
+        ol.top_ir[rows], ol.top_r[rows], ol.mac_stationary[rows], data_int,
+    )  # fmt: skip
 
 
 def _first_of_groups(key: Arr) -> NDArray[np.int64] | None:

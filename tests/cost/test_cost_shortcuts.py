@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuseflow.cost import analytical, candidates
+from fuseflow.cost import analytical, candidates, traffic
 from fuseflow.cost.nest import build_nest
 from fuseflow.cost.orders import unique_orders
 from fuseflow.cost.result import CostResult
@@ -50,8 +50,8 @@ def test_loop_sets_hold_the_running_products() -> None:
                 running[nest.perm_dim[p, i]] *= nest.perm_size[p, i]
 
 
-def _all_candidates(nest, levels, valid):  # type: ignore[no-untyped-def]
-    return nest, levels, valid
+def _all_candidates(group, levels, valid):  # type: ignore[no-untyped-def]
+    return traffic.per_job(group, levels, valid, None)
 
 
 @settings(max_examples=12, deadline=None)
