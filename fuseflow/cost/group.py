@@ -25,6 +25,8 @@ class Group:
     set_job: NDArray[np.int64]  # (S,)
     loop_set: NDArray[np.int64]  # (R, n+1) set below each position, numbered across jobs
     total: NDArray[np.float64]  # (R, n+1) product of the loops below each position
+    perm_dim: NDArray[np.int64]  # (R, n) dim index of each loop
+    perm_size: NDArray[np.int64]  # (R, n) loop size
     memo: dict[Any, Any] = field(default_factory=dict)
 
     @classmethod
@@ -41,6 +43,8 @@ class Group:
                 [n.loop_set + s for n, s in zip(nests, set_start[:-1], strict=True)]
             ),
             total=np.concatenate([n.total for n in nests]),
+            perm_dim=np.concatenate([n.perm_dim for n in nests]),
+            perm_size=np.concatenate([n.perm_size for n in nests]),
         )
 
     @property

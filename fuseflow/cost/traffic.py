@@ -118,31 +118,42 @@ def per_job(
     keep: NDArray[np.int64] | None,
 ) -> list[tuple[Nest, list[OperandLevels], NDArray[np.bool_]]]:
     """Each job's nest, per-level quantities and validity of the rows in ``keep`` (ascending;
-    None: every row)."""
+    None: every row). The kept rows are taken once for all jobs, then sliced per job."""
+    if keep is None:
+        bounds = group.row_start.tolist()
+        return [
+            (nest, [_rows(ol, nest, slice(lo, hi)) for ol in levels], valid[lo:hi])
+            for nest, lo, hi in zip(group.nests, bounds[:-1], bounds[1:], strict=True)
+        ]
+    levels = [_rows(ol, ol.op, keep) for ol in levels]
+    valid = valid[keep]
+    bounds = np.searchsorted(keep, group.row_start).tolist()
+    local = keep - group.row_start[group.row_job[keep]]
+    perm_dim, perm_size = group.perm_dim[keep], group.perm_size[keep]
+    total = group.total[keep]
     out = []
-    for j, nest in enumerate(group.nests):
-        lo, hi = int(group.row_start[j]), int(group.row_start[j + 1])
-        if keep is None:
-            rows: NDArray[np.int64] | slice = slice(lo, hi)
-            sub = nest
-        else:
-            rows = keep[np.searchsorted(keep, lo) : np.searchsorted(keep, hi)]
-            local = rows - lo
-            sub = dataclasses.replace(
-                nest,
-                perm_dim=nest.perm_dim[local],
-                perm_size=nest.perm_size[local],
-                loop_set=nest.loop_set[local],
-                total=nest.total[local],
-                labels=None,
-            )
-        out.append((sub, [_rows(ol, nest, rows) for ol in levels], valid[rows]))
+    for nest, lo, hi in zip(group.nests, bounds[:-1], bounds[1:], strict=True):
+        sub = dataclasses.replace(
+            nest,
+            perm_dim=perm_dim[lo:hi],
+            perm_size=perm_size[lo:hi],
+            loop_set=nest.loop_set[local[lo:hi]],
+            total=total[lo:hi],
+            labels=None,
+        )
+        out.append((sub, [_rows(ol, nest, slice(lo, hi)) for ol in levels], valid[lo:hi]))
     return out
 
 
-def _rows(ol: OperandLevels, nest: Nest, rows: NDArray[np.int64] | slice) -> OperandLevels:
-    """One job's rows of a group's per-level quantities, with that job's operand."""
-    op = next(o for o in nest.operands if o.role == ol.op.role)
+def _rows(
+    ol: OperandLevels, nest: Nest | OperandNest, rows: NDArray[np.int64] | slice
+) -> OperandLevels:
+    """Rows of a group's per-level quantities, with the operand of that role of ``nest`` (or
+    the given operand)."""
+    if isinstance(nest, OperandNest):
+        op = nest
+    else:
+        op = next(o for o in nest.operands if o.role == ol.op.role)
     data = ol.data[rows]
     data_int = data if ol.data_int is ol.data else ol.data_int[rows]
     return OperandLevels(
