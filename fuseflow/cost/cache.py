@@ -9,6 +9,7 @@ import os
 import tempfile
 import threading
 from dataclasses import asdict, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,13 @@ def layer_key(layer: Layer) -> str:
 
 
 def core_key(core: Core, dram: Dram) -> str:
-    """A hash of the core description (its name left out) and of the DRAM it streams from."""
+    """A hash of the core description (its name left out) and of the DRAM it streams from
+    (memoised: descriptions are immutable)."""
+    return _core_key(core, dram)
+
+
+@lru_cache(maxsize=256)
+def _core_key(core: Core, dram: Dram) -> str:
     fields = asdict(core)
     fields.pop("name")
     for m in fields["memories"]:
