@@ -31,6 +31,8 @@ class Group:
 
     @classmethod
     def of(cls, nests: list[Nest]) -> Group:
+        """The group of ``nests`` (same operand hierarchies and loop count: see
+        :func:`group_key`)."""
         rows = [n.perm_dim.shape[0] for n in nests]
         sets = [n.set_cum.shape[0] for n in nests]
         set_start = np.cumsum([0, *sets])
@@ -125,6 +127,7 @@ class Group:
         return got
 
     def first_rows(self) -> NDArray[np.int64]:
+        """(J,) each job's first row."""
         return self.row_start[:-1]
 
 
