@@ -94,8 +94,8 @@ class Group:
         got = self.memo.get(key)
         if got is None:
             pairs = zip(self.nests, self.ops(role), strict=True)
-            got = self.memo[key] = np.concatenate(
-                [n.set_footprint(op, lv, integer=integer) for n, op in pairs]
+            got = self.memo[key] = np.concatenate(  # whole spatial factors: the same numbers
+                [n.set_footprint(op, lv, integer=integer and not op.int_spatial) for n, op in pairs]
             )
         return got
 

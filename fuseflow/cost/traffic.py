@@ -167,7 +167,7 @@ def _first_of_groups(key: Arr) -> NDArray[np.int64] | None:
     when all rows differ (or when the grouping hash cannot tell them apart)."""
     n_rows = key.shape[0]
     # group by a fixed projection, then check the groups bit for bit (a collision keeps all)
-    h = (key * _hash_weights(key.shape[1])).sum(axis=1)  # no BLAS call: no thread wake-ups
+    h = np.einsum("ij,j->i", key, _hash_weights(key.shape[1]))  # not BLAS: no thread wake-ups
     order = np.argsort(h, kind="stable")
     hs = h[order]
     new = np.empty(n_rows, dtype=bool)
