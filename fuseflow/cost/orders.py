@@ -14,17 +14,23 @@ from numpy.typing import NDArray
 def next_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(P, n+1): smallest position j >= i where mask is true (n if none)."""
     n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(n)[None, :], n)
-    pos = np.concatenate([pos, np.full((n_perm, 1), n)], axis=1)
-    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]
+    out = np.empty((n_perm, n + 1), dtype=np.int64)
+    out[:, n] = n
+    np.copyto(out[:, :n], np.where(mask, np.arange(n)[None, :], n))
+    rev = out[:, ::-1]
+    np.minimum.accumulate(rev, axis=1, out=rev)
+    return out
 
 
 def after_last_true(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(P, n+1): 1 + the largest position j < i where mask is true (0 if none)."""
     n_perm, n = mask.shape
-    pos = np.where(mask, np.arange(1, n + 1)[None, :], 0)
-    acc = np.maximum.accumulate(pos, axis=1)
-    return np.concatenate([np.zeros((n_perm, 1), np.int64), acc], axis=1)
+    out = np.empty((n_perm, n + 1), dtype=np.int64)
+    out[:, 0] = 0
+    after = out[:, 1:]
+    np.copyto(after, np.where(mask, np.arange(1, n + 1)[None, :], 0))
+    np.maximum.accumulate(after, axis=1, out=after)
+    return out
 
 
 @lru_cache(maxsize=512)  # ~40 kB each at 720 orders
@@ -90,13 +96,13 @@ def perm_arrays(labels: tuple[int, ...], ndims: int) -> tuple[NDArray, ...]:
     orders = _orders(pattern)
     loop_set, inside = _order_sets(pattern)
     lab_all = np.array(labels, dtype=np.int64).reshape(-1)
-    lab = lab_all[orders] if labels else np.zeros((1, 0), np.int64)
-    perm_dim, perm_size = lab // 1000, lab % 1000
-    n_perm = perm_dim.shape[0]
-    total = np.cumprod(np.concatenate([np.ones((n_perm, 1)), perm_size], axis=1), axis=1)
-    of_dim = (lab_all // 1000)[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
-    steps = np.where(inside[:, :, None] & of_dim[None], (lab_all % 1000)[None, :, None], 1)
-    set_cum = np.prod(steps, axis=1).astype(np.float64)  # whole numbers: exact in any order
+    dim_of, size_of = lab_all // 1000, lab_all % 1000
+    perm_dim, perm_size = dim_of[orders], size_of[orders]
+    of_dim = dim_of[:, None] == np.arange(ndims)[None, :]  # (n, ndims)
+    steps = np.where(inside[:, :, None] & of_dim[None], size_of[None, :, None], 1)
+    set_cum = steps.prod(axis=1).astype(np.float64)  # whole numbers: exact in any order
+    # the running product below each position is the product of the set below it
+    total = set_cum.prod(axis=1)[loop_set]
     out = perm_dim, perm_size, total, loop_set, set_cum
     for arr in out:
         arr.flags.writeable = False
