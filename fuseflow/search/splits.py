@@ -18,6 +18,7 @@ from fuseflow.tiling.spec import MappingSpec
 from fuseflow.workload.layer import Workload
 
 MEMO_BUILDS = 48  # split graphs (with costs and scheduler context) kept per process
+MAX_SET_CORES = 8  # a layer with more candidate cores keeps its split as built (2^n sets)
 
 
 @dataclass(eq=False)
@@ -40,13 +41,12 @@ class SplitBuild:
             self._context = build_context(self.graph, acc, self.costs)
         return self._context
 
-    def allocation(
-        self, decision: NDArray[np.integer], kth: NDArray[np.int32]
-    ) -> NDArray[np.int32]:
-        values = np.asarray(decision, dtype=np.int64)[self.source]
-        parts = np.maximum(self.part, 0)
-        split = kth[np.where(self.part >= 0, values, 0), parts]
-        return np.where(self.part >= 0, split, values).astype(np.int32)
+    def allocation(self, decision: NDArray[np.integer]) -> NDArray[np.int32]:
+        """Core per group of this graph: a part takes the k-th core of its layer's set."""
+        out = np.asarray(decision, dtype=np.int64)[self.source]
+        for g in np.flatnonzero(self.part >= 0).tolist():
+            out[g] = mask_cores(int(out[g]))[int(self.part[g])]
+        return out.astype(np.int32)
 
 
 @dataclass(eq=False)
@@ -67,16 +67,6 @@ class SplitSpace:
     cache: Any = None  # cost cache (see fuseflow.api.cost_table)
     _builds: OrderedDict[tuple[int, ...], SplitBuild] = field(default_factory=OrderedDict)
     build_seconds: list[float] = field(default_factory=list)
-
-    @property
-    def kth(self) -> NDArray[np.int32]:
-        """``kth[mask, k]``: the k-th core (ascending) of ``mask``; -1 past its size."""
-        n = len(self.acc.cores)
-        table = np.full((1 << n, n), -1, dtype=np.int32)
-        for mask in range(1 << n):
-            cores = mask_cores(mask)
-            table[mask, : len(cores)] = cores
-        return table
 
     def factors(self, decision: NDArray[np.integer]) -> tuple[int, ...]:
         return tuple(int(decision[u]).bit_count() for u in self.units)
@@ -110,13 +100,7 @@ class SplitSpace:
     def decode(self, decision: NDArray[np.integer]) -> tuple[SplitBuild, NDArray[np.int32]]:
         """The split graph of ``decision`` and its per-group allocation."""
         made = self.build(self.factors(decision))
-        return made, made.allocation(decision, self._kth())
-
-    def _kth(self) -> NDArray[np.int32]:
-        found = self.__dict__.get("_kth_table")
-        if found is None:
-            found = self.__dict__["_kth_table"] = self.kth
-        return found
+        return made, made.allocation(decision)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -154,8 +138,8 @@ def make_split_problem(
 
     ``graph``/``costs`` are the unsplit graph and its costs (built when not given). A layer's
     split is searched when the mapping leaves it open, does not fix its cores and the unsplit
-    layer is one group with at least two candidate cores. Without such a layer this is the
-    plain problem of the unsplit graph.
+    layer is one group with 2 .. ``MAX_SET_CORES`` candidate cores. Without such a layer this
+    is the plain problem of the unsplit graph.
     """
     from fuseflow.api import cost_table
 
@@ -172,7 +156,10 @@ def make_split_problem(
         groups = np.flatnonzero(graph.group_layer == lid)
         if lm.open_split is None or lm.fixed is not None or groups.size != 1:
             continue
-        if int(groups[0]) in gene_of:
+        if (
+            int(groups[0]) in gene_of
+            and len(plain.choices[gene_of[int(groups[0])]]) <= MAX_SET_CORES
+        ):
             layers.append(name)
             units.append(int(groups[0]))
     if not layers:
