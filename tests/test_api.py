@@ -99,6 +99,21 @@ def test_run_searches_the_allocation_with_a_tiny_budget(tmp_path, capsys):
     assert check_result(out) == []
 
 
+def test_search_example_chooses_split_factors_that_check_schedule_rebuilds(tmp_path, capsys):
+    out = tmp_path / "search"
+    argv = ["run", "--example", "resnet18-tpu-quad-search", "--allocate", "ga", "--budget"]
+    assert main([*argv, "4evals", "--seed", "2", "--out", str(out), "--no-plots"]) == 0
+    r = load_result(out)
+    assert r.allocation is not None and r.allocation.free_groups > 48  # core-set genes
+    split_layers = {name for name, f in r.inputs.splits.items() if f > 1}
+    assert split_layers and split_layers <= {x.name for x in r.layers if x.op_type == "Conv"}
+    search = json.loads((out / "search.json").read_text())
+    assert {k: f for k, f in search["splits"].items() if f > 1} == r.inputs.splits
+    assert r.totals.n_cns > 1118  # the split parts are CNs of their own
+    assert check_result(out) == []  # rebuilt with the chosen splits, then validated
+    assert main(["check-schedule", str(out / "result.json")]) == 0
+
+
 def test_default_allocation_is_greedy_without_a_search(tmp_path):
     r = run(STREAM_ONNX, "tpu_like_quad", stacks="lbl", out_dir=tmp_path, plots=False)
     a = r.allocation
@@ -115,7 +130,8 @@ def test_layer_by_layer_example_has_one_cn_per_layer_part(tmp_path):
 
 
 def test_examples_are_listed(capsys):
-    assert {e.name for e in list_examples()} >= {"resnet18-tpu-quad-fused", "resnet18-tpu-quad-lbl"}
+    names = {"resnet18-tpu-quad-fused", "resnet18-tpu-quad-lbl", "resnet18-tpu-quad-search"}
+    assert {e.name for e in list_examples()} >= names
     assert main(["run", "--list-examples"]) == 0
     assert "resnet18-tpu-quad-lbl" in capsys.readouterr().out
 
