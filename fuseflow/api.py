@@ -111,7 +111,8 @@ def run(
     if search is None:
         allocation, found = greedy_allocation(prep.graph, prep.costs, prep.accelerator), None
     else:
-        allocation, found = _search(prep, search, seed, out_dir, verbose=progress is not None)
+        verbose = progress is not None
+        allocation, found = _search(prep, search, seed, out_dir, options, verbose=verbose)
         if found.graph is not None and found.costs is not None:  # the split graph it chose
             prep = dataclasses.replace(prep, graph=found.graph, costs=found.costs)
             chosen = {k: f for k, f in found.splits.items() if f > 1}
@@ -136,8 +137,15 @@ def run(
 
 
 def _search(
-    prep: Prepared, search: Search, seed: int, out_dir: str | Path | None, *, verbose: bool
+    prep: Prepared,
+    search: Search,
+    seed: int,
+    out_dir: str | Path | None,
+    options: ScheduleOptions,
+    *,
+    verbose: bool,
 ) -> tuple[NDArray[np.int32], SearchResult]:
+    """The search the run asks for, its candidates scored with the run's scheduler options."""
     import argparse
 
     from fuseflow.search.cli import allocate_from_args
@@ -156,7 +164,7 @@ def _search(
     g, c, a = prep.graph, prep.costs, prep.accelerator
     return allocate_from_args(
         args, g, c, a, out_dir=out_dir, progress=verbose, workload=prep.workload,
-        mapping=prep.mapping,
+        mapping=prep.mapping, options=options,
     )  # fmt: skip
 
 

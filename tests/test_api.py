@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fuseflow.api import check_result, run
+from fuseflow.api import Search, check_result, run
 from fuseflow.cli import main
 from fuseflow.report.examples import list_examples, load_example
 from fuseflow.report.result import load_result
+from fuseflow.schedule.scheduler import ScheduleOptions
 
 STREAM = Path(__file__).parent / "data" / "stream"
 STREAM_HW = STREAM / "hardware" / "tpu_like_quad_core.yaml"
@@ -112,6 +113,19 @@ def test_search_example_chooses_split_factors_that_check_schedule_rebuilds(tmp_p
     assert r.totals.n_cns > 1118  # the split parts are CNs of their own
     assert check_result(out) == []  # rebuilt with the chosen splits, then validated
     assert main(["check-schedule", str(out / "result.json")]) == 0
+
+
+@pytest.mark.parametrize("algorithm", ["greedy", "ga"])
+def test_search_scores_with_the_runs_scheduler_options(tmp_path, algorithm):
+    options = ScheduleOptions(order="latency_first", prefetch_weights=True)
+    search = Search(algorithm, "latency", "4evals")
+    r = run(STREAM_ONNX, "tpu_like_quad", stacks="lbl", out_dir=tmp_path, plots=False,
+            options=options, search=search)  # fmt: skip
+    found = json.loads((tmp_path / "search.json").read_text())
+    # the search's figure is the final schedule's: both ran with the same options
+    assert found["latency_cycles"] == r.totals.latency_cycles
+    assert found["energy_pj"] == pytest.approx(r.totals.energy_pj)
+    assert check_result(tmp_path) == []
 
 
 def test_default_allocation_is_greedy_without_a_search(tmp_path):

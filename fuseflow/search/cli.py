@@ -63,8 +63,12 @@ def allocate_from_args(
     progress: bool = False,
     workload: Workload | None = None,
     mapping: MappingSpec | None = None,
+    options: Any = None,
 ) -> tuple[NDArray[np.int32], SearchResult]:
     """Run the search the flags ask for; write search.json (and the front) into ``out_dir``.
+
+    Candidates are scored by the scheduler with ``options`` (a ``ScheduleOptions``; None: its
+    defaults): pass the options the final schedule will use, so the search optimises that.
 
     With ``workload`` and ``mapping``, the GA and CP (not Stream's GA, not greedy) also choose
     the split of every layer the mapping leaves open (``split: {K: "*"}``); the result then
@@ -73,6 +77,7 @@ def allocate_from_args(
     # The search stack (pymoo, OR-Tools) loads only when a search runs: every other command
     # starts without it.
     from fuseflow.search.api import search_allocation
+    from fuseflow.search.evaluate import SchedulerEvaluator
 
     searched = args.allocate in ("ga", "cp") and not args.stream_ga
     if searched and workload is not None and mapping is not None and mapping.open_splits():
@@ -91,6 +96,7 @@ def allocate_from_args(
         workers=args.workers,
         pareto=args.pareto,
         stream_compat=args.stream_ga,
+        evaluator=SchedulerEvaluator(options),
         progress=progress,
     )
     if out_dir is not None:
