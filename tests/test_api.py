@@ -117,13 +117,14 @@ def test_search_example_chooses_split_factors_that_check_schedule_rebuilds(tmp_p
 
 @pytest.mark.parametrize("algorithm", ["greedy", "ga"])
 def test_search_scores_with_the_runs_scheduler_options(tmp_path, algorithm):
-    options = ScheduleOptions(order="latency_first", prefetch_weights=True)
+    options = ScheduleOptions(order="latency_first", prefetch_weights=True, lookahead=None)
     search = Search(algorithm, "latency", "4evals")
     r = run(STREAM_ONNX, "tpu_like_quad", stacks="lbl", out_dir=tmp_path, plots=False,
             options=options, search=search)  # fmt: skip
     found = json.loads((tmp_path / "search.json").read_text())
     # the search's figure is the final schedule's: both ran with the same options
     assert found["latency_cycles"] == r.totals.latency_cycles
+    assert r.inputs.options["lookahead"] is None
     assert found["energy_pj"] == pytest.approx(r.totals.energy_pj)
     assert check_result(tmp_path) == []
 
@@ -240,6 +241,7 @@ def test_a_changed_input_file_is_reported(tmp_path, capsys):
             "--stacks",
         ),
         (["check-schedule", "/nonexistent/result.json"], "no such result file"),
+        (["run", "--example", "resnet18-tpu-quad-lbl", "--lookahead", "0"], "--lookahead: '0'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from fuseflow.errors import InputError
 from fuseflow.report.examples import list_examples, load_example
 from fuseflow.report.schema import Result
+from fuseflow.schedule.scheduler import ScheduleOptions
 from fuseflow.search.cli import add_allocation_arguments
 
 if TYPE_CHECKING:
@@ -40,6 +41,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--out", type=Path, help="output folder (default: out/<example> or out/run)")
     run.add_argument("--prefetch-weights", action="store_true", help="fetch weights before start")
     run.add_argument("--order", choices=("depth_first", "latency_first"), help="CN priority")
+    run.add_argument(
+        "--lookahead",
+        type=_lookahead,
+        default=ScheduleOptions().lookahead,
+        metavar="K|none",
+        help="operands of a CN move in once its core's K-th previous CN has started (default "
+        "%(default)s); none: as early as data, room and links allow (as Stream; slower on "
+        "huge graphs)",
+    )
     run.add_argument("--seed", type=int, default=0, help="seed of the allocation search")
     run.add_argument("--no-plots", action="store_true", help="write result.json and CSVs only")
     run.add_argument("--quiet", action="store_true", help="no progress display or summary")
@@ -70,9 +80,10 @@ def _run(args: argparse.Namespace) -> int:
     inputs = _inputs(args)
     from fuseflow.api import STEPS, run  # heavy imports only when running
     from fuseflow.report.summary import print_summary
-    from fuseflow.schedule.scheduler import ScheduleOptions
 
-    options = ScheduleOptions(order=args.order, prefetch_weights=inputs["prefetch_weights"])
+    options = ScheduleOptions(
+        order=args.order, prefetch_weights=inputs["prefetch_weights"], lookahead=args.lookahead
+    )
     out: Path = args.out or DEFAULT_OUT / (args.example or "run")
     started = time.perf_counter()
     with _progress(console, args.quiet) as bar:
@@ -98,6 +109,14 @@ def _run(args: argparse.Namespace) -> int:
         print_summary(result, console)
         _files(console, out, result, time.perf_counter() - started, plots=not args.no_plots)
     return 0
+
+
+def _lookahead(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    raise InputError(f"{text!r}: write a whole number >= 1 or none", where="--lookahead")
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
