@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 from fuseflow.report.inputs import load_hardware
+from fuseflow.schedule.scheduler import ScheduleOptions
 from fuseflow.search.api import search_allocation
 from fuseflow.search.bounds import lower_bounds
 from fuseflow.search.cp import CpSettings
+from fuseflow.search.evaluate import SchedulerEvaluator
 from fuseflow.search.ga import GaSettings
 from fuseflow.search.problem import AllocationProblem, Bounds, Budget, SearchResult, gap
 from fuseflow.search.splits import make_split_problem, without_splits
@@ -76,7 +78,14 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=10)
     ap.add_argument("--individuals", type=int, default=16)
     ap.add_argument("--ga-only", action="store_true", help="greedy and GAs only (no CP runs)")
+    ap.add_argument(
+        "--lookahead",
+        default="8",
+        help="the scheduler's operand lookahead for every score: K CNs (default 8) or none",
+    )
     args = ap.parse_args()
+    lookahead = None if args.lookahead.lower() == "none" else int(args.lookahead)
+    evaluator = SchedulerEvaluator(ScheduleOptions(lookahead=lookahead))
 
     t = time.perf_counter()
     problem = build_problem()
@@ -88,7 +97,8 @@ def main() -> None:
     print("  mapping: Stream's tpu_like_quad_core.yaml (convs + FC free on core0-3, pools core4,")
     print(f"  adds core5; `K, *` on the convs: {len(problem.splits.layers)} open splits)")
     print(f"  unsplit: {g.n} CNs, {g.n_edges} edges, {g.n_groups} groups ({plain.n_genes} free)")
-    print(f"  preparation {time.perf_counter() - t:.2f} s, workers {args.workers}", flush=True)
+    print(f"  preparation {time.perf_counter() - t:.2f} s, workers {args.workers}, "
+          f"scheduler lookahead {lookahead}", flush=True)  # fmt: skip
     print(f"  lower bounds over every split: latency {bounds.latency_cycles:,.0f} cc "
           f"({_parts(bounds.latency_parts)})")  # fmt: skip
     print(f"      energy {bounds.energy_pj / 1e6:.2f} uJ ({_parts(bounds.energy_parts, 1e-6)})")
@@ -96,7 +106,7 @@ def main() -> None:
 
     def timed(name: str, on: AllocationProblem, **kw: object) -> SearchResult:
         t0 = time.perf_counter()
-        r = search_allocation(on, seed=args.seed, **kw)  # type: ignore[arg-type]
+        r = search_allocation(on, seed=args.seed, evaluator=evaluator, **kw)  # type: ignore[arg-type]
         runs[name] = r
         print(line(name, r, time.perf_counter() - t0, bounds), flush=True)
         return r

@@ -145,19 +145,20 @@ def _run_cp(
         seconds *= 1.0 - settings.polish_share
     out = solve_cp(problem, start, seed, seconds, settings, bar)
     notes = [*out.notes, f"cp: {out.status}, surrogate objective {out.surrogate:.6g}"]
-    if out.allocation is None or clock.exhausted(cache.evaluations):
-        return notes
-    model_best = cache.score([out.allocation])[0]
-    tracker.add([model_best], cache.evaluations)
-    notes.append(f"cp model answer: {model_best.value(problem.objective):.6g}")
-    new = [a for a in out.incumbents[-settings.rescored :] if not cache.known(a)]
-    others = list({a.tobytes(): a for a in new}.values())  # each new one once, in order
-    left = clock.remaining_evaluations(cache.evaluations)
-    if left is not None:  # within an evaluation budget: the last (best) incumbents first
-        others = others[len(others) - left :] if left else []
-    tracker.add(cache.score(others), cache.evaluations)
-    if settings.polish:
-        polish(problem, cache, tracker, clock, tracker.best)
+    if out.allocation is None:
+        notes.append("cp model: no solution within its time; the best start goes on")
+    elif not clock.exhausted(cache.evaluations):
+        model_best = cache.score([out.allocation])[0]
+        tracker.add([model_best], cache.evaluations)
+        notes.append(f"cp model answer: {model_best.value(problem.objective):.6g}")
+        new = [a for a in out.incumbents[-settings.rescored :] if not cache.known(a)]
+        others = list({a.tobytes(): a for a in new}.values())  # each new one once, in order
+        left = clock.remaining_evaluations(cache.evaluations)
+        if left is not None:  # within an evaluation budget: the last (best) incumbents first
+            others = others[len(others) - left :] if left else []
+        tracker.add(cache.score(others), cache.evaluations)
+    if settings.polish and tracker.best is not None:
+        polish(problem, cache, tracker, clock, tracker.best)  # stops at the budget itself
     return notes
 
 

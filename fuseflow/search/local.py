@@ -29,7 +29,7 @@ def polish(
     improved = True
     while improved and not clock.exhausted(cache.evaluations):
         improved = False
-        moves = _moves(problem, best.allocation)
+        moves = neighbour_moves(problem, best.allocation)
         for k in range(0, len(moves), batch):
             if clock.exhausted(cache.evaluations):
                 break
@@ -44,7 +44,9 @@ def polish(
     return best
 
 
-def _moves(problem: AllocationProblem, alloc: NDArray[np.int32]) -> list[NDArray[np.int32]]:
+def neighbour_moves(
+    problem: AllocationProblem, alloc: NDArray[np.int32]
+) -> list[NDArray[np.int32]]:
     """Every other allowed core of one group; for a core-set gene (open split), its set with
     one core added or dropped."""
     near = set_neighbours(problem)

@@ -1,12 +1,16 @@
 """CP-SAT allocation: optimum of tiny instances, warm start, determinism."""
 
+import math
+
 import numpy as np
 import pytest
 from alloc_instances import BRUTE_FORCE_SPEC as SPEC
 from alloc_instances import Spec, brute_force, build, check_rescored, evaluator_factory
 
+from fuseflow.search import api as search_api
 from fuseflow.search.api import search_allocation
-from fuseflow.search.cp import CpSettings, solve_cp
+from fuseflow.search.cp import CpOutcome, CpSettings, solve_cp
+from fuseflow.search.local import neighbour_moves
 from fuseflow.search.problem import Budget, make_problem
 
 FAST = CpSettings(deterministic_seconds=2.0)
@@ -75,3 +79,22 @@ def test_cp_weights_larger_than_a_memory_are_streamed_not_infeasible() -> None:
     out = solve_cp(problem, start, 0, None, CpSettings(deterministic_seconds=1.0))
     assert out.allocation is not None
     assert not any("capacities" in n for n in out.notes)
+
+
+def test_cp_polishes_its_start_when_the_model_finds_nothing_in_time(monkeypatch) -> None:
+    problem = make_problem(*build(SPEC), "latency")
+    factory = evaluator_factory()
+    greedy = search_allocation(problem, "greedy", evaluator=factory)
+    # a model too large for its time: CP-SAT returns UNKNOWN without a solution
+    nothing = CpOutcome(None, (), "UNKNOWN", math.nan)
+    monkeypatch.setattr(search_api, "solve_cp", lambda *args, **kwargs: nothing)
+    result = search_allocation(
+        problem, "cp", Budget(evaluations=60), seed=0, cp=FAST, evaluator=factory
+    )
+    assert any("no solution within its time" in n for n in result.notes)
+    assert 1 < result.evaluations <= 60  # the polish scored moves from the start
+    assert result.latency_cycles <= greedy.latency_cycles
+    score = factory(problem)  # the polish ended at a local optimum: no single move improves
+    for move in neighbour_moves(problem, result.allocation):
+        assert score(move)[0] >= result.latency_cycles
+    check_rescored(problem, result.best)
