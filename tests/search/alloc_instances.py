@@ -204,7 +204,7 @@ def evaluator_factory() -> EvaluatorFactory:
 
 
 def brute_force(problem: AllocationProblem, factory: EvaluatorFactory) -> list[Candidate]:
-    """Every allocation of the problem, scored."""
+    """Every allocation of the problem (for a split problem: every decision), scored."""
     evaluate = factory(problem)
     out = []
     for genome in itertools.product(*(range(len(c)) for c in problem.choices)):

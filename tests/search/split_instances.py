@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-
-import numpy as np
 from tiling.helpers import Net, accelerator
 
-from fuseflow.search.evaluate import EvaluatorFactory
-from fuseflow.search.problem import AllocationProblem, Candidate, SearchResult
+from fuseflow.search.problem import AllocationProblem, SearchResult
 from fuseflow.search.splits import make_split_problem
 from fuseflow.tiling.spec import LayerMapping, MappingSpec, TileLoop
 
@@ -38,16 +34,6 @@ def split_problem(
     }
     spec = MappingSpec(layers, (("a", "b", "c"),), "depth_first")
     return make_split_problem(wl, acc, spec, objective)
-
-
-def brute_force_decisions(problem: AllocationProblem, factory: EvaluatorFactory) -> list[Candidate]:
-    """Every decision (core set per open-split layer x core per other free group), scored."""
-    evaluate = factory(problem)
-    out = []
-    for genome in itertools.product(*(range(len(c)) for c in problem.choices)):
-        decision = problem.allocation(np.array(genome, dtype=np.int64))
-        out.append(Candidate(decision, *evaluate(decision)))
-    return out
 
 
 def check_split_rescored(problem: AllocationProblem, result: SearchResult) -> None:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from alloc_instances import brute_force
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from split_instances import brute_force_decisions, check_split_rescored, split_problem
+from split_instances import check_split_rescored, split_problem
 
 from fuseflow.search.api import search_allocation
 from fuseflow.search.bounds import lower_bounds
@@ -25,7 +26,7 @@ OPTIMA: dict[str, float] = {}
 def optimum(objective: str) -> float:
     if objective not in OPTIMA:
         problem = split_problem(objective)
-        scored = brute_force_decisions(problem, scheduler_evaluator)
+        scored = brute_force(problem, scheduler_evaluator)
         OPTIMA[objective] = min(c.value(problem.objective) for c in scored)
     return OPTIMA[objective]
 
@@ -59,7 +60,7 @@ def test_without_open_splits_the_problem_is_the_plain_one() -> None:
 
 def test_the_latency_optimum_splits_a_layer() -> None:
     problem = split_problem("latency")
-    scored = brute_force_decisions(problem, scheduler_evaluator)
+    scored = brute_force(problem, scheduler_evaluator)
     best = min(scored, key=lambda c: c.latency_cycles)
     assert max(problem.splits.factors(best.allocation)) > 1  # type: ignore[union-attr]
     unsplit = [c for c in scored if max(problem.splits.factors(c.allocation)) == 1]  # type: ignore[union-attr]
@@ -102,7 +103,7 @@ def test_bounds_hold_over_every_split_choice(
 ) -> None:
     weights_bits = 6000 if small else 1 << 20  # small: unsplit weights of b stream from DRAM
     problem = split_problem("edp", n_cores, k_out, rows, weights_bits)
-    scored = brute_force_decisions(problem, scheduler_evaluator)
+    scored = brute_force(problem, scheduler_evaluator)
     bounds = lower_bounds(problem)
     assert bounds.latency_cycles <= min(c.latency_cycles for c in scored)
     assert bounds.energy_pj <= min(c.energy_pj for c in scored) * (1 + 1e-9)
