@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +12,8 @@ from numpy.typing import NDArray
 from fuseflow.cost.nest import Nest, OperandNest
 from fuseflow.hardware.model import MemoryLevel
 from fuseflow.workload.layer import Role
+
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -62,50 +65,47 @@ class Group:
         """The first job's operands (their roles and memory levels are every job's)."""
         return self.nests[0].operands
 
+    def _cached(self, key: Any, make: Callable[[], T]) -> T:
+        """``make()`` once per key; later calls return the stored value."""
+        got: T | None = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = make()
+        return got
+
     def ops(self, role: Role) -> list[OperandNest]:
         """Each job's operand ``role``."""
-        key = ("ops", role)
-        got = self.memo.get(key)
-        if got is None:
-            got = self.memo[key] = [
-                next(op for op in n.operands if op.role == role) for n in self.nests
-            ]
-        return got
+        return self._cached(
+            ("ops", role),
+            lambda: [next(op for op in n.operands if op.role == role) for n in self.nests],
+        )
 
     def per_job(self, role: Role, attr: str) -> NDArray:
         """(J, ...) an attribute of each job's operand ``role``."""
-        key = ("job", role, attr)
-        got = self.memo.get(key)
-        if got is None:
-            got = self.memo[key] = np.array([getattr(op, attr) for op in self.ops(role)])
-        return got
+        return self._cached(
+            ("job", role, attr), lambda: np.array([getattr(op, attr) for op in self.ops(role)])
+        )
 
     def per_row(self, role: Role, attr: str) -> NDArray:
         """(R, ...) an attribute of each job's operand ``role``, per row."""
-        key = ("row", role, attr)
-        got = self.memo.get(key)
-        if got is None:
-            got = self.memo[key] = self.per_job(role, attr)[self.row_job]
-        return got
+        return self._cached(("row", role, attr), lambda: self.per_job(role, attr)[self.row_job])
 
     def table(self, role: Role, lv: int, *, integer: bool = False) -> NDArray[np.float64]:
         """(S,) :meth:`Nest.set_footprint` of every job, one after another."""
-        key = ("table", role, lv, integer)
-        got = self.memo.get(key)
-        if got is None:
+
+        def make() -> NDArray[np.float64]:
             pairs = zip(self.nests, self.ops(role), strict=True)
-            got = self.memo[key] = np.concatenate(  # whole spatial factors: the same numbers
+            return np.concatenate(  # whole spatial factors: the same numbers
                 [n.set_footprint(op, lv, integer=integer and not op.int_spatial) for n, op in pairs]
             )
-        return got
+
+        return self._cached(("table", role, lv, integer), make)
 
     def marks(self, role: Role | None, of: str, *, after: bool) -> NDArray[np.int64]:
         """(R, n+1) :meth:`Nest.next_mark` (or ``after_mark``) of each job, of the dims the
         operand ``role`` depends on (``of='relevant'``), those not alone indexing one of its
         axes (``'partial'``) or the reduction dims (``role`` None)."""
-        key = ("marks", role, of, after)
-        got = self.memo.get(key)
-        if got is None:
+
+        def make() -> NDArray[np.int64]:
             parts = []
             for j, n in enumerate(self.nests):
                 if role is None:
@@ -114,17 +114,16 @@ class Group:
                     op = self.ops(role)[j]
                     mask = op.relevant if of == "relevant" else ~op.strict_r
                 parts.append(n.after_mark(mask) if after else n.next_mark(mask))
-            got = self.memo[key] = np.concatenate(parts)
-        return got
+            return np.concatenate(parts)
+
+        return self._cached(("marks", role, of, after), make)
 
     def set_ratio(self) -> NDArray[np.float64]:
         """(S,) per loop set: all loops' iterations over those inside it (whole numbers)."""
-        got = self.memo.get("ratio")
-        if got is None:
-            got = self.memo["ratio"] = np.concatenate(
-                [n.total[0, -1] / n.set_cum.prod(axis=1) for n in self.nests]
-            )
-        return got
+        return self._cached(
+            "ratio",
+            lambda: np.concatenate([n.total[0, -1] / n.set_cum.prod(axis=1) for n in self.nests]),
+        )
 
     def first_rows(self) -> NDArray[np.int64]:
         """(J,) each job's first row."""
