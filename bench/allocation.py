@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from fuseflow.report.inputs import load_hardware
-from fuseflow.schedule.scheduler import ScheduleOptions
+from fuseflow.schedule.scheduler import ScheduleOptions, parse_lookahead
 from fuseflow.search.api import search_allocation
 from fuseflow.search.bounds import lower_bounds
 from fuseflow.search.cp import CpSettings
@@ -89,7 +89,7 @@ def main() -> None:
         help="the scheduler's operand lookahead for every score: none (default, as Stream) or K",
     )
     args = ap.parse_args()
-    lookahead = None if args.lookahead.lower() == "none" else int(args.lookahead)
+    lookahead = parse_lookahead(args.lookahead)
     evaluator = SchedulerEvaluator(ScheduleOptions(lookahead=lookahead))
 
     t = time.perf_counter()

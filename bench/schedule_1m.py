@@ -26,7 +26,7 @@ from fuseflow.hardware.model import Accelerator
 from fuseflow.report.examples import load_example
 from fuseflow.report.inputs import run_inputs
 from fuseflow.schedule.context import build_context
-from fuseflow.schedule.scheduler import ScheduleOptions, schedule_with
+from fuseflow.schedule.scheduler import ScheduleOptions, parse_lookahead, schedule_with
 from fuseflow.schedule.types import Schedule
 from fuseflow.schedule.validator import validate_schedule
 from fuseflow.search.greedy import greedy_allocation
@@ -121,8 +121,7 @@ def main() -> None:
     args = ap.parse_args()
     options = ScheduleOptions()
     if args.lookahead is not None:
-        k = None if args.lookahead.lower() == "none" else int(args.lookahead)
-        options = ScheduleOptions(lookahead=k)
+        options = ScheduleOptions(lookahead=parse_lookahead(args.lookahead))
     print(f"options: {options}")
     examples(args.repeat, options)
     fsrcnn(args.columns, args.height, args.width, options)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from fuseflow.errors import InputError
 from fuseflow.report.examples import list_examples, load_example
 from fuseflow.report.schema import Result
-from fuseflow.schedule.scheduler import ScheduleOptions
+from fuseflow.schedule.scheduler import ScheduleOptions, parse_lookahead
 from fuseflow.search.cli import add_allocation_arguments
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--order", choices=("depth_first", "latency_first"), help="CN priority")
     run.add_argument(
         "--lookahead",
-        type=_lookahead,
+        type=parse_lookahead,
         default=ScheduleOptions().lookahead,
         metavar="K|none",
         help="operands of a CN move in once its core's K-th previous CN has started (default "
@@ -109,14 +109,6 @@ def _run(args: argparse.Namespace) -> int:
         print_summary(result, console)
         _files(console, out, result, time.perf_counter() - started, plots=not args.no_plots)
     return 0
-
-
-def _lookahead(text: str) -> int | None:
-    if text.strip().lower() == "none":
-        return None
-    if text.strip().isdigit() and int(text) >= 1:
-        return int(text)
-    raise InputError(f"{text!r}: write a whole number >= 1 or none", where="--lookahead")
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:

@@ -52,6 +52,15 @@ class ScheduleOptions:
     lookahead: int | None = 8
 
 
+def parse_lookahead(text: str) -> int | None:
+    """``ScheduleOptions.lookahead`` from text: a whole number >= 1, or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    raise InputError(f"{text!r}: write a whole number >= 1 or none", where="--lookahead")
+
+
 def schedule(
     graph: CNGraph,
     acc: Accelerator,
